@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-manager.c - the D-Bus vtable and its handlers. Handlers only translate between the bus and the
+ * manager: validate arguments, authorize, call the manager, reply, publish property changes. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "bus-errors.h"
+#include "bus-manager.h"
+#include "config.h"
+#include "polkit.h"
+
+#define APPLY_FLAG_DRY_RUN UINT64_C(1)
+#define APPLY_FLAGS_ALL APPLY_FLAG_DRY_RUN
+
+static int append_report(sd_bus_message *reply, const Report *report) {
+        int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < report->n; i++) {
+                char *const *c = report->rows[i].col;
+                r = sd_bus_message_append(reply, "(ssss)", c[0], c[1], c[2], c[3]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int reply_report(sd_bus_message *call, const Report *report) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = append_report(reply, report);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Map a manager error to a named bus error. */
+static int bus_error_from_manager(sd_bus_error *error, int r, const char *message) {
+        const char *msg = message ?: strerror(-r);
+
+        switch (r) {
+        case -EINVAL:
+        case -EFBIG:
+        case -E2BIG:
+                return sd_bus_error_set(error, WSTUNED_ERROR_INVALID_PROFILE, msg);
+        case -ENOENT:
+                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, msg);
+        default:
+                return sd_bus_error_set_errnof(error, r, "%s", msg);
+        }
+}
+
+static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **keys = NULL;
+        _cleanup_free_ char *message = NULL;
+        _cleanup_(report_done) Report entries = {};
+        int r;
+
+        r = sd_bus_message_read_strv(call, &keys);
+        if (r < 0)
+                return r;
+
+        r = manager_get(m, keys, &entries, &message);
+        if (r == -EINVAL || r == -E2BIG)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_KEY, message);
+        if (r < 0)
+                return r;
+        r = reply_report(call, &entries);
+        bus_manager_publish(m); /* Get reads the keys, their states may have moved */
+        return r;
+}
+
+static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *message = NULL;
+        _cleanup_(report_done) Report changes = {};
+        const char *name;
+        uint64_t flags;
+        uid_t uid;
+        int r;
+
+        r = sd_bus_message_read(call, "st", &name, &flags);
+        if (r < 0)
+                return r;
+        if (name[0] && !profile_name_is_valid(name))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Invalid profile name \"%.*s\": use 1-%u of A-Z a-z 0-9 _ . -", 80, name,
+                                         PROFILE_NAME_MAX);
+        if (flags & ~APPLY_FLAGS_ALL)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%" PRIx64,
+                                         flags & ~APPLY_FLAGS_ALL);
+        if (!name[0] && !m->profile)
+                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, "No active profile; name one");
+
+        r = bus_verify_manage(m, call, &uid, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = manager_apply(m, name, flags & APPLY_FLAG_DRY_RUN, uid, &changes, &message);
+        if (r < 0)
+                return bus_error_from_manager(error, r, message);
+        r = reply_report(call, &changes);
+        bus_manager_publish(m);
+        return r;
+}
+
+static int method_verify(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(report_done) Report findings = {};
+        int r;
+
+        bool ok = manager_verify(m, &findings);
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "b", ok);
+        if (r >= 0)
+                r = append_report(reply, &findings);
+        if (r < 0)
+                return r;
+        r = sd_bus_send(NULL, reply, NULL);
+        bus_manager_publish(m);
+        return r;
+}
+
+static int method_list_profiles(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        ProfileInfo *infos = NULL;
+        size_t n = 0;
+        int r;
+
+        r = profile_list((const char *const *) m->paths.profile_dirs, &infos, &n);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sss)", infos[i].name, infos[i].description, infos[i].path);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        profile_info_free_many(infos, n);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *message = NULL;
+        _cleanup_(report_done) Report changes = {};
+        uid_t uid;
+        int r;
+
+        r = bus_verify_manage(m, call, &uid, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = manager_revert(m, uid, &changes, &message);
+        if (r < 0)
+                return bus_error_from_manager(error, r, message);
+        r = reply_report(call, &changes);
+        bus_manager_publish(m);
+        return r;
+}
+
+static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *message = NULL;
+        _cleanup_(report_done) Report changes = {};
+        uid_t uid;
+        int r;
+
+        r = bus_verify_manage(m, call, &uid, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = manager_reload(m, uid, &changes, &message);
+        if (r < 0)
+                return bus_error_from_manager(error, r, message);
+        r = reply_report(call, &changes);
+        bus_manager_publish(m);
+        return r;
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", WSTUNED_VERSION);
+}
+
+static int property_get_active_profile(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", m->profile ? m->profile->name : "");
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", manager_state_to_string(manager_state(m)));
+}
+
+static int property_get_pending_keys(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **pending = NULL;
+        int r = manager_pending_keys(m, &pending);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append_strv(reply, pending);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("as", keys), SD_BUS_RESULT("a(ssss)", entries), method_get,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("s", profile, "t", flags), SD_BUS_RESULT("a(ssss)", changes),
+                                method_apply, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_NO_ARGS, SD_BUS_RESULT("b", ok, "a(ssss)", findings),
+                                method_verify, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProfiles", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", profiles),
+                                method_list_profiles, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Revert", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", changes), method_revert,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", changes), method_reload,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ActiveProfile", "s", property_get_active_profile, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PendingKeys", "as", property_get_pending_keys, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_manager_attach(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        r = sd_bus_request_name(m->bus, WSTUNED_BUS_NAME, 0);
+        if (r < 0)
+                return r;
+        bus_manager_publish(m); /* remember what the first readers see */
+        return 0;
+}
+
+void bus_manager_publish(Manager *m) {
+        _cleanup_strv_free_ char **pending = NULL;
+        _cleanup_free_ char *joined = NULL;
+        const char *changed[4];
+        size_t n = 0, len = 0;
+        const char *profile = m->profile ? m->profile->name : "";
+        ManagerState state = manager_state(m);
+
+        if (manager_pending_keys(m, &pending) < 0)
+                return;
+        for (char **p = pending; *p; p++)
+                len += strlen(*p) + 1;
+        joined = calloc(1, len + 1);
+        if (!joined)
+                return;
+        for (char **p = pending; *p; p++)
+                strcat(strcat(joined, *p), "\n");
+
+        bool first = m->published_state == _MANAGER_STATE_MAX;
+        if (!streq_ptr(m->published_profile, profile)) {
+                char *copy = strdup(profile);
+                if (!copy)
+                        return;
+                free(m->published_profile);
+                m->published_profile = copy;
+                changed[n++] = "ActiveProfile";
+        }
+        if (m->published_state != state) {
+                m->published_state = state;
+                changed[n++] = "State";
+        }
+        if (!streq_ptr(m->published_pending, joined)) {
+                free(m->published_pending);
+                m->published_pending = TAKE_PTR(joined);
+                changed[n++] = "PendingKeys";
+        }
+        changed[n] = NULL;
+        if (n > 0 && !first)
+                (void) sd_bus_emit_properties_changed_strv(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
+                                                           (char **) changed);
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bus-manager.h - the io.wstune.wstuned1.Manager object on the bus. */
+#pragma once
+
+#include "manager.h"
+
+/* Register the object on m->bus and take the bus name. */
+int bus_manager_attach(Manager *m);
+
+/* Send PropertiesChanged for whatever changed since the last call. */
+void bus_manager_publish(Manager *m);

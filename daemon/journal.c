@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* journal.c - structured journal entries: the event table and sd_journal_sendv. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include "journal.h"
+
+typedef struct EventKind {
+        const char *message_id;
+        int priority;
+} EventKind;
+
+static const EventKind event_table[_EVENT_MAX] = {
+        [EVENT_PROFILE_APPLIED] = { WSTUNED_MESSAGE_PROFILE_APPLIED, LOG_INFO },
+        [EVENT_KEY_CHANGED] = { WSTUNED_MESSAGE_KEY_CHANGED, LOG_NOTICE },
+        [EVENT_KEY_FAILED] = { WSTUNED_MESSAGE_KEY_FAILED, LOG_ERR },
+        [EVENT_KEY_PENDING] = { WSTUNED_MESSAGE_KEY_PENDING, LOG_NOTICE },
+        [EVENT_VERIFY_FAILED] = { WSTUNED_MESSAGE_VERIFY_FAILED, LOG_WARNING },
+        [EVENT_PROFILE_INVALID] = { WSTUNED_MESSAGE_PROFILE_INVALID, LOG_ERR },
+        [EVENT_PROFILE_REVERTED] = { WSTUNED_MESSAGE_PROFILE_REVERTED, LOG_NOTICE },
+        [EVENT_KEY_RESTORED] = { WSTUNED_MESSAGE_KEY_RESTORED, LOG_NOTICE },
+};
+
+static LogTarget log_target = LOG_TARGET_JOURNAL;
+
+void log_set_target(LogTarget t) {
+        log_target = t;
+}
+
+LogTarget log_target_from_string(const char *s) {
+        if (streq(s, "journal"))
+                return LOG_TARGET_JOURNAL;
+        if (streq(s, "stderr"))
+                return LOG_TARGET_STDERR;
+        return _LOG_TARGET_INVALID;
+}
+
+#define FIELDS_MAX 12
+
+static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) _printf_(4, 5);
+static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        if (*n >= FIELDS_MAX)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (!s)
+                return;
+        bufs[*n] = s;
+        iov[*n] = (struct iovec) { .iov_base = s, .iov_len = strlen(s) };
+        (*n)++;
+}
+
+void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
+        const EventKind *kind = &event_table[event];
+        _cleanup_free_ char *message = NULL;
+        struct iovec iov[FIELDS_MAX];
+        char *bufs[FIELDS_MAX];
+        size_t n = 0;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&message, fmt, ap) < 0)
+                message = NULL;
+        va_end(ap);
+        if (!message)
+                return;
+
+        if (log_target == LOG_TARGET_STDERR) {
+                fprintf(stderr, "<%d> %s [%s]\n", kind->priority, message, kind->message_id);
+                return;
+        }
+
+        iov_add(iov, bufs, &n, "MESSAGE=%s", message);
+        iov_add(iov, bufs, &n, "MESSAGE_ID=%s", kind->message_id);
+        iov_add(iov, bufs, &n, "PRIORITY=%d", kind->priority);
+        iov_add(iov, bufs, &n, "SYSLOG_IDENTIFIER=%s", "wstuned");
+        if (f->profile)
+                iov_add(iov, bufs, &n, "WSTUNED_PROFILE=%s", f->profile);
+        if (f->key)
+                iov_add(iov, bufs, &n, "WSTUNED_KEY=%s", f->key);
+        if (f->expected)
+                iov_add(iov, bufs, &n, "WSTUNED_EXPECTED=%s", f->expected);
+        if (f->actual)
+                iov_add(iov, bufs, &n, "WSTUNED_ACTUAL=%s", f->actual);
+        if (f->caller != (uid_t) -1)
+                iov_add(iov, bufs, &n, "WSTUNED_CALLER_UID=%u", (unsigned) f->caller);
+        if (f->error > 0)
+                iov_add(iov, bufs, &n, "ERRNO=%d", f->error);
+
+        (void) sd_journal_sendv(iov, (int) n);
+        for (size_t i = 0; i < n; i++)
+                free(bufs[i]);
+}
+
+void log_full(int priority, const char *fmt, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&message, fmt, ap) < 0)
+                message = NULL;
+        va_end(ap);
+        if (!message)
+                return;
+
+        if (log_target == LOG_TARGET_STDERR)
+                fprintf(stderr, "<%d> %s\n", priority, message);
+        else
+                (void) sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=wstuned",
+                                       NULL);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* journal.h - structured journal entries, one MESSAGE_ID per kind of event (see units/wstuned.catalog). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util/util.h"
+
+/* The ids below are documented, with the fix, in units/wstuned.catalog. Never reuse or change one. */
+#define WSTUNED_MESSAGE_PROFILE_APPLIED "55841ee5573641d1a7ad00a4ae2c8247"
+#define WSTUNED_MESSAGE_KEY_CHANGED "ba4bc392b2e64bfcb868d97b7f26fa8a"
+#define WSTUNED_MESSAGE_KEY_FAILED "0168f05dbda94bae9ecbd80d3b9c7602"
+#define WSTUNED_MESSAGE_KEY_PENDING "5adcae1b9cad4eb49bb39a74aa2f8ded"
+#define WSTUNED_MESSAGE_VERIFY_FAILED "a3da757be6dd4deb8704bf765cbf732a"
+#define WSTUNED_MESSAGE_PROFILE_INVALID "c6222455683e4330a2647dc99bb23d54"
+#define WSTUNED_MESSAGE_PROFILE_REVERTED "6a6f255c6362407d8d92c0ea91536e6f"
+#define WSTUNED_MESSAGE_KEY_RESTORED "211ac8d7c9d24384ad30a9d10b14f6d0"
+
+typedef enum LogEvent {
+        EVENT_PROFILE_APPLIED,
+        EVENT_KEY_CHANGED,
+        EVENT_KEY_FAILED,
+        EVENT_KEY_PENDING,
+        EVENT_VERIFY_FAILED,
+        EVENT_PROFILE_INVALID,
+        EVENT_PROFILE_REVERTED,
+        EVENT_KEY_RESTORED,
+        _EVENT_MAX,
+} LogEvent;
+
+/* Structured fields of an event; NULL / -1 members are left out. */
+typedef struct EventFields {
+        const char *profile;
+        const char *key;
+        const char *expected;
+        const char *actual;
+        int error;      /* positive errno, 0 = none */
+        uid_t caller;   /* (uid_t) -1 = none */
+} EventFields;
+
+#define EVENT_FIELDS(...) (&(const EventFields) { .caller = (uid_t) -1, __VA_ARGS__ })
+
+typedef enum LogTarget {
+        LOG_TARGET_JOURNAL,
+        LOG_TARGET_STDERR,
+        _LOG_TARGET_MAX,
+        _LOG_TARGET_INVALID = -22,
+} LogTarget;
+
+void log_set_target(LogTarget t);
+LogTarget log_target_from_string(const char *s);
+
+/* One structured entry with the event's MESSAGE_ID and priority; the message is formatted from fmt. */
+void log_event(LogEvent event, const EventFields *fields, const char *fmt, ...) _printf_(3, 4);
+
+/* Plain messages for start-up and internal errors. */
+void log_full(int priority, const char *fmt, ...) _printf_(2, 3);
+#define log_error(...) log_full(3, __VA_ARGS__)
+#define log_warning(...) log_full(4, __VA_ARGS__)
+#define log_notice(...) log_full(5, __VA_ARGS__)
+#define log_info(...) log_full(6, __VA_ARGS__)

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* main.c - wstuned: arguments and setup, then the event loop. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus-errors.h"
+#include "bus-manager.h"
+#include "config.h"
+#include "journal.h"
+#include "manager.h"
+#include "polkit.h"
+
+static const char *arg_root = NULL;
+static const char *arg_kernel_root = NULL;
+static const char *arg_profiles_dir = NULL;
+
+static void help(void) {
+        printf("Usage: wstuned [OPTIONS]\n\n"
+               "Applies a kernel tuning profile and serves %s on the system bus.\n\n"
+               "  --root=DIR          prefix for /etc, /var and the shipped profiles (default /)\n"
+               "  --kernel-root=DIR   prefix for /proc (default /)\n"
+               "  --profiles-dir=DIR  shipped profiles (default %s/profiles under --root)\n"
+               "  --log-target=T      journal (default) or stderr\n"
+               "  --version           print the version\n"
+               "  -h --help           this text\n",
+               WSTUNED_BUS_NAME, WSTUNED_PKGDATADIR);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_ROOT = 0x100, ARG_KERNEL_ROOT, ARG_PROFILES_DIR, ARG_LOG_TARGET, ARG_VERSION };
+        static const struct option options[] = {
+                { "root", required_argument, NULL, ARG_ROOT },
+                { "kernel-root", required_argument, NULL, ARG_KERNEL_ROOT },
+                { "profiles-dir", required_argument, NULL, ARG_PROFILES_DIR },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
+                case ARG_KERNEL_ROOT:
+                        arg_kernel_root = optarg;
+                        break;
+                case ARG_PROFILES_DIR:
+                        arg_profiles_dir = optarg;
+                        break;
+                case ARG_LOG_TARGET: {
+                        LogTarget t = log_target_from_string(optarg);
+                        if (t < 0) {
+                                fprintf(stderr, "wstuned: --log-target: \"%s\" is not journal or stderr\n", optarg);
+                                return -EINVAL;
+                        }
+                        log_set_target(t);
+                        break;
+                }
+                case ARG_VERSION:
+                        printf("wstuned %s\n", WSTUNED_VERSION);
+                        return 0;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "wstuned: unexpected argument \"%s\"\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int run(void) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        sigset_t mask;
+        int r;
+
+        r = manager_new(&m);
+        if (r < 0)
+                return r;
+        r = paths_init(&m->paths, arg_root, arg_kernel_root, arg_profiles_dir);
+        if (r < 0)
+                return r;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        /* No handler: the loop exits with status 0. */
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL)) < 0)
+                return r;
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return r;
+
+        /* Values first, so they are in place as early as possible and before anyone can ask. */
+        manager_startup(m);
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0) {
+                log_error("Cannot connect to the system bus: %s", strerror(-r));
+                goto out;
+        }
+        r = bus_manager_attach(m);
+        if (r < 0) {
+                log_error("Cannot publish %s on the system bus: %s", WSTUNED_BUS_NAME, strerror(-r));
+                goto out;
+        }
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto out;
+        /* If the bus goes away, leave with a failure and let systemd restart us. */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r < 0)
+                goto out;
+
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Profile %s, state %s", m->profile ? m->profile->name : "(none)",
+                          manager_state_to_string(manager_state(m)));
+        log_info("wstuned %s ready: profile %s, state %s", WSTUNED_VERSION, m->profile ? m->profile->name : "(none)",
+                 manager_state_to_string(manager_state(m)));
+
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1");
+out:
+        auth_queries_free(m);
+        if (m->bus) {
+                sd_bus_flush(m->bus);
+                m->bus = sd_bus_flush_close_unref(m->bus);
+        }
+        m->event = sd_event_unref(m->event);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = run();
+        if (r < 0) {
+                log_error("wstuned failed: %s", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        return r; /* the event loop's exit code: 0 on SIGTERM, 1 when the bus went away */
+}

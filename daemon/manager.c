@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager.c - apply, verify and revert the active profile's sysctls, keeping a baseline.
+ *
+ * Apply works in three steps so that nothing is lost on a crash or a bad profile:
+ *  1. plan: parse the profile, read every key and decide what to write (nothing is touched);
+ *  2. remember: record the original value of every key about to change for the first time in the
+ *     baseline, together with the new active profile, and save it atomically before any write;
+ *  3. write: restore keys the new profile no longer manages, write the new values one write(2)
+ *     each, read them back, then drop baseline entries of writes that did not happen.
+ * Revert writes the baseline back and forgets the profile. */
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "journal.h"
+#include "manager.h"
+
+static const char *const key_state_table[_KEY_STATE_MAX] = {
+        [KEY_STATE_OK] = "ok",
+        [KEY_STATE_DRIFTED] = "drifted",
+        [KEY_STATE_PENDING] = "pending",
+        [KEY_STATE_FIGHTING] = "fighting",
+        [KEY_STATE_UNMANAGED] = "unmanaged",
+        [KEY_STATE_ERROR] = "error",
+};
+
+const char *key_state_to_string(KeyState s) {
+        return s >= 0 && s < _KEY_STATE_MAX ? key_state_table[s] : NULL;
+}
+
+static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
+        [MANAGER_STATE_INACTIVE] = "inactive",
+        [MANAGER_STATE_OK] = "ok",
+        [MANAGER_STATE_PENDING] = "pending",
+        [MANAGER_STATE_DEGRADED] = "degraded",
+};
+
+const char *manager_state_to_string(ManagerState s) {
+        return s >= 0 && s < _MANAGER_STATE_MAX ? manager_state_table[s] : NULL;
+}
+
+int paths_init(Paths *p, const char *root, const char *kernel_root, const char *vendor_profiles) {
+        *p = (Paths) {};
+        p->root = strdup(root ?: "/");
+        p->kernel_root = strdup(kernel_root ?: "/");
+        p->config_file = path_join_root(root, "/etc/wstuned/wstuned.json");
+        p->state_dir = path_join_root(root, "/var/lib/wstuned");
+        p->proc_sys = path_join_root(kernel_root, "/proc/sys");
+        p->profile_dirs[0] = path_join_root(root, "/etc/wstuned/profiles");
+        p->profile_dirs[1] = vendor_profiles ? strdup(vendor_profiles)
+                                             : path_join_root(root, WSTUNED_PKGDATADIR "/profiles");
+        if (p->state_dir && asprintf(&p->state_file, "%s/state.json", p->state_dir) < 0)
+                p->state_file = NULL;
+        if (!p->root || !p->kernel_root || !p->config_file || !p->state_dir || !p->state_file || !p->proc_sys ||
+            !p->profile_dirs[0] || !p->profile_dirs[1]) {
+                paths_done(p);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void paths_done(Paths *p) {
+        free(p->root);
+        free(p->kernel_root);
+        free(p->config_file);
+        free(p->state_dir);
+        free(p->state_file);
+        free(p->proc_sys);
+        free(p->profile_dirs[0]);
+        free(p->profile_dirs[1]);
+        *p = (Paths) {};
+}
+
+int manager_new(Manager **ret) {
+        Manager *m = calloc(1, sizeof(Manager));
+        if (!m)
+                return -ENOMEM;
+        settings_init(&m->settings);
+        m->published_state = _MANAGER_STATE_MAX;
+        *ret = m;
+        return 0;
+}
+
+static void keys_free(ManagedKey *keys, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(keys[i].proc_path);
+                free(keys[i].actual);
+        }
+        free(keys);
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        keys_free(m->keys, m->n_keys);
+        profile_free(m->profile);
+        state_done(&m->state);
+        settings_done(&m->settings);
+        paths_done(&m->paths);
+        free(m->published_profile);
+        free(m->published_pending);
+        free(m);
+        return NULL;
+}
+
+static char *proc_path(const Manager *m, const char *path) {
+        char *p;
+        if (asprintf(&p, "%s/%s", m->paths.proc_sys, path) < 0)
+                return NULL;
+        return p;
+}
+
+static const char *const *profile_dirs(const Manager *m) {
+        return (const char *const *) m->paths.profile_dirs;
+}
+
+/* raise-only implies that a higher live value is acceptable. */
+static SysctlMatch key_match(const ProfileKey *k) {
+        return k->policy == KEY_POLICY_RAISE_ONLY ? SYSCTL_MATCH_AT_LEAST : k->match;
+}
+
+static char *expected_string(const ProfileKey *k) {
+        char *s;
+        if (key_match(k) == SYSCTL_MATCH_AT_LEAST) {
+                if (asprintf(&s, ">=%s", k->value) < 0)
+                        return NULL;
+                return s;
+        }
+        return strdup(k->value);
+}
+
+/* Read a managed key and derive its state. A failed write stays an error until the value holds. */
+static void key_refresh(ManagedKey *k) {
+        char *value = NULL;
+        int r;
+
+        if (k->spec->policy == KEY_POLICY_IGNORE) {
+                k->state = KEY_STATE_UNMANAGED;
+                return;
+        }
+        r = sysctl_read(k->proc_path, &value);
+        free(k->actual);
+        k->actual = value;
+        if (r == -ENOENT)
+                k->state = KEY_STATE_PENDING;
+        else if (r < 0) {
+                k->state = KEY_STATE_ERROR;
+                k->error = -r;
+        } else if (sysctl_value_matches(value, k->spec->value, key_match(k->spec))) {
+                k->state = KEY_STATE_OK;
+                k->error = 0;
+        } else
+                k->state = k->error ? KEY_STATE_ERROR : KEY_STATE_DRIFTED;
+}
+
+ManagerState manager_state(const Manager *m) {
+        bool pending = false;
+
+        if (!m->profile)
+                return MANAGER_STATE_INACTIVE;
+        for (size_t i = 0; i < m->n_keys; i++)
+                switch (m->keys[i].state) {
+                case KEY_STATE_DRIFTED:
+                case KEY_STATE_FIGHTING:
+                case KEY_STATE_ERROR:
+                        return MANAGER_STATE_DEGRADED;
+                case KEY_STATE_PENDING:
+                        pending = true;
+                        break;
+                default:
+                        break;
+                }
+        return pending ? MANAGER_STATE_PENDING : MANAGER_STATE_OK;
+}
+
+int manager_pending_keys(const Manager *m, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (m->keys[i].state == KEY_STATE_PENDING) {
+                        char *name = strdup(m->keys[i].spec->name);
+                        if (!name || strv_push(&l, name) < 0)
+                                return -ENOMEM;
+                }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Make p the active profile: build the key table and read every key. Takes ownership of p. */
+static int manager_install_profile(Manager *m, Profile *p) {
+        ManagedKey *keys = NULL;
+
+        if (p && p->n_keys > 0) {
+                keys = calloc(p->n_keys, sizeof(ManagedKey));
+                if (!keys) {
+                        profile_free(p);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < p->n_keys; i++) {
+                        keys[i].spec = &p->keys[i];
+                        keys[i].proc_path = proc_path(m, p->keys[i].path);
+                        if (!keys[i].proc_path) {
+                                keys_free(keys, i + 1);
+                                profile_free(p);
+                                return -ENOMEM;
+                        }
+                        key_refresh(&keys[i]);
+                }
+        }
+        keys_free(m->keys, m->n_keys);
+        profile_free(m->profile);
+        m->keys = keys;
+        m->n_keys = p ? p->n_keys : 0;
+        m->profile = p;
+        return 0;
+}
+
+/* Keep the errno of a failed write on the new key table entry, so it shows as "error". */
+static void manager_mark_failed(Manager *m, const char *path, int error) {
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (streq(m->keys[i].spec->path, path)) {
+                        m->keys[i].error = error;
+                        key_refresh(&m->keys[i]);
+                }
+}
+
+typedef enum Action {
+        ACTION_NONE,
+        ACTION_SET,
+        ACTION_RESTORE,
+        ACTION_PENDING,
+} Action;
+
+typedef struct Step {
+        Action action;
+        const char *path;   /* relative to /proc/sys */
+        const char *name;   /* dot form */
+        const char *target; /* value to write */
+        char *current;      /* live value, NULL when absent */
+        char *owned_name;   /* storage of name for restore steps */
+        bool new_baseline;  /* this apply adds the baseline entry */
+        int error;          /* positive errno of a failed read or write */
+} Step;
+
+static void steps_free(Step *steps, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(steps[i].current);
+                free(steps[i].owned_name);
+        }
+        free(steps);
+}
+
+static int plan_key(const Manager *m, const ProfileKey *k, Step *s) {
+        _cleanup_free_ char *path = proc_path(m, k->path);
+        int r;
+
+        *s = (Step) { .path = k->path, .name = k->name, .target = k->value };
+        if (!path)
+                return -ENOMEM;
+        if (k->policy == KEY_POLICY_IGNORE)
+                return 0;
+        r = sysctl_read(path, &s->current);
+        if (r == -ENOENT)
+                s->action = ACTION_PENDING;
+        else if (r < 0) {
+                s->action = ACTION_SET; /* reported as failed, with the read's errno */
+                s->error = -r;
+        } else if (!sysctl_value_matches(s->current, k->value, key_match(k)))
+                s->action = ACTION_SET;
+        return 0;
+}
+
+/* A key of the baseline that the new profile does not manage goes back to its original value. */
+static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
+        _cleanup_free_ char *path = proc_path(m, b->path);
+        int r;
+
+        *s = (Step) { .action = ACTION_RESTORE, .path = b->path, .target = b->value };
+        s->owned_name = sysctl_path_to_name(b->path);
+        s->name = s->owned_name;
+        if (!path || !s->name)
+                return -ENOMEM;
+        r = sysctl_read(path, &s->current);
+        if (r == -ENOENT)
+                s->action = ACTION_NONE; /* the key went away with its module: nothing to restore now */
+        else if (r < 0)
+                s->error = -r;
+        return 0;
+}
+
+/* The state file lives in state_dir; create it on first use. */
+static int manager_save_state(Manager *m) {
+        int r = mkdir_parents(m->paths.state_dir, 0755);
+        if (r < 0)
+                return r;
+        return state_save(m->paths.state_file, &m->state);
+}
+
+/* Write one step; returns 0 or a positive errno. */
+static int step_write(const Manager *m, const Step *s) {
+        _cleanup_free_ char *path = proc_path(m, s->path);
+        _cleanup_free_ char *now = NULL;
+        int r;
+
+        if (!path)
+                return ENOMEM;
+        if (s->current && sysctl_value_matches(s->current, s->target, SYSCTL_MATCH_EXACT))
+                return 0;
+        r = sysctl_write(path, s->target);
+        if (r < 0)
+                return -r;
+        /* The kernel may clamp a value it accepted: read it back. */
+        r = sysctl_read(path, &now);
+        if (r < 0)
+                return -r;
+        if (!sysctl_value_matches(now, s->target, SYSCTL_MATCH_EXACT))
+                return ERANGE;
+        return 0;
+}
+
+static const char *step_dry_run_result(const Step *s) {
+        switch (s->action) {
+        case ACTION_SET:
+                return "would-set";
+        case ACTION_RESTORE:
+                return "would-restore";
+        case ACTION_PENDING:
+                return "pending";
+        default:
+                return NULL;
+        }
+}
+
+/* Carry out one step: write, log, and say what happened ("set", "restore", "pending", "error: …"). */
+static const char *step_run(Manager *m, const char *profile, Step *s, uid_t caller, char *buf, size_t size) {
+        switch (s->action) {
+        case ACTION_PENDING:
+                log_event(EVENT_KEY_PENDING, EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target),
+                          "%s is not available yet (kernel module not loaded?); it will be set to %s when it appears",
+                          s->name, s->target);
+                return "pending";
+        case ACTION_SET:
+        case ACTION_RESTORE:
+                break;
+        default:
+                return NULL;
+        }
+
+        if (!s->error)
+                s->error = step_write(m, s);
+        if (s->error) {
+                log_event(EVENT_KEY_FAILED,
+                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
+                                       .error = s->error, .caller = caller),
+                          "Failed to set %s to %s: %s", s->name, s->target, strerror(s->error));
+                snprintf(buf, size, "error: %s", strerror(s->error));
+                return buf;
+        }
+        if (s->action == ACTION_RESTORE) {
+                log_event(EVENT_KEY_RESTORED,
+                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
+                                       .caller = caller),
+                          "%s restored from %s to its original value %s", s->name, strempty(s->current), s->target);
+                state_baseline_remove(&m->state, s->path);
+                return "restore";
+        }
+        log_event(EVENT_KEY_CHANGED,
+                  EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
+                               .caller = caller),
+                  "%s changed from %s to %s (profile %s)", s->name, strempty(s->current), s->target, profile);
+        return "set";
+}
+
+typedef struct Plan {
+        Step *steps;
+        size_t n;
+} Plan;
+
+static void plan_done(Plan *plan) {
+        steps_free(plan->steps, plan->n);
+        *plan = (Plan) {};
+}
+
+/* Steps for profile p (NULL = revert: restore every baseline entry). */
+static int plan_build(const Manager *m, const Profile *p, Plan *ret) {
+        _cleanup_(plan_done) Plan plan = {};
+        size_t n_keys = p ? p->n_keys : 0;
+        int r;
+
+        plan.steps = calloc(n_keys + m->state.n_baseline + 1, sizeof(Step));
+        if (!plan.steps)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_keys; i++)
+                if ((r = plan_key(m, &p->keys[i], &plan.steps[plan.n++])) < 0)
+                        return r;
+        for (size_t i = 0; i < m->state.n_baseline; i++) {
+                const BaselineEntry *b = &m->state.baseline[i];
+                const ProfileKey *k = p ? profile_find_key(p, b->path) : NULL;
+                if (k && k->policy != KEY_POLICY_IGNORE)
+                        continue;
+                if ((r = plan_restore(m, b, &plan.steps[plan.n++])) < 0)
+                        return r;
+        }
+        *ret = plan;
+        plan = (Plan) {};
+        return 0;
+}
+
+/* Run a plan: the baseline and the new active profile are saved before the first write. */
+static int plan_execute(Manager *m, Plan *plan, const char *profile, uid_t caller, Report *changes, unsigned *counts,
+                        char **ret_error) {
+        _cleanup_free_ char *old_active = NULL;
+        char buf[128];
+        int r;
+
+        if (m->state.active_profile && !(old_active = strdup(m->state.active_profile)))
+                return -ENOMEM;
+
+        for (size_t i = 0; i < plan->n; i++) {
+                Step *s = &plan->steps[i];
+                if (s->action != ACTION_SET || !s->current || s->error || state_baseline_get(&m->state, s->path))
+                        continue;
+                r = state_baseline_set(&m->state, s->path, s->current);
+                if (r < 0)
+                        goto undo;
+                s->new_baseline = true;
+        }
+        r = state_set_active(&m->state, profile);
+        if (r >= 0)
+                r = manager_save_state(m);
+        if (r < 0) {
+                (void) state_set_active(&m->state, old_active);
+                errorf(ret_error, r, "cannot save %s: %s", m->paths.state_file, strerror(-r));
+                goto undo;
+        }
+
+        for (size_t i = 0; i < plan->n; i++) {
+                Step *s = &plan->steps[i];
+                const char *result = step_run(m, profile, s, caller, buf, sizeof buf);
+                if (!result)
+                        continue;
+                counts[s->error ? 3 : s->action == ACTION_PENDING ? 2 : s->action == ACTION_RESTORE ? 1 : 0]++;
+                r = report_add(changes, s->name, s->current, s->target, result);
+                if (r < 0)
+                        return r;
+        }
+
+        /* A key we could not change keeps its original value: there is nothing to restore later. */
+        for (size_t i = 0; i < plan->n; i++)
+                if (plan->steps[i].new_baseline && plan->steps[i].error)
+                        state_baseline_remove(&m->state, plan->steps[i].path);
+        r = manager_save_state(m);
+        if (r < 0)
+                log_error("Cannot save %s: %s", m->paths.state_file, strerror(-r));
+        return 0;
+
+undo:
+        for (size_t i = 0; i < plan->n; i++)
+                if (plan->steps[i].new_baseline)
+                        state_baseline_remove(&m->state, plan->steps[i].path);
+        return r;
+}
+
+int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Report *changes, char **ret_error) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        _cleanup_(plan_done) Plan plan = {};
+        unsigned counts[4] = {}; /* set, restored, pending, failed */
+        int r;
+
+        if (!name || !name[0]) {
+                if (!m->profile)
+                        return errorf(ret_error, -ENOENT, "no active profile; name one");
+                name = m->profile->name;
+        }
+
+        r = profile_load(profile_dirs(m), name, &p, ret_error);
+        if (r < 0) {
+                if (r != -ENOENT && r != -ENOMEM && ret_error && *ret_error)
+                        log_event(EVENT_PROFILE_INVALID, EVENT_FIELDS(.profile = name, .caller = caller),
+                                  "Profile %s not applied: %s", name, *ret_error);
+                return r;
+        }
+
+        r = plan_build(m, p, &plan);
+        if (r < 0)
+                return r;
+
+        if (dry_run) {
+                for (size_t i = 0; i < plan.n; i++) {
+                        const Step *s = &plan.steps[i];
+                        const char *what = step_dry_run_result(s);
+                        if (what && (r = report_add(changes, s->name, s->current, s->target, what)) < 0)
+                                return r;
+                }
+                return 0;
+        }
+
+        r = plan_execute(m, &plan, p->name, caller, changes, counts, ret_error);
+        if (r < 0)
+                return r;
+
+        r = manager_install_profile(m, TAKE_PTR(p));
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < plan.n; i++)
+                if (plan.steps[i].error && plan.steps[i].action == ACTION_SET)
+                        manager_mark_failed(m, plan.steps[i].path, plan.steps[i].error);
+
+        log_event(EVENT_PROFILE_APPLIED, EVENT_FIELDS(.profile = m->profile->name, .caller = caller),
+                  "Profile %s applied: %u changed, %u restored, %u pending, %u failed", m->profile->name, counts[0],
+                  counts[1], counts[2], counts[3]);
+        m->verify_failure_logged = false;
+        return 0;
+}
+
+int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error) {
+        _cleanup_(plan_done) Plan plan = {};
+        _cleanup_free_ char *old = m->profile ? strdup(m->profile->name) : NULL;
+        unsigned counts[4] = {};
+        int r;
+
+        r = plan_build(m, NULL, &plan);
+        if (r < 0)
+                return r;
+        r = plan_execute(m, &plan, NULL, caller, changes, counts, ret_error);
+        if (r < 0)
+                return r;
+        r = manager_install_profile(m, NULL);
+        if (r < 0)
+                return r;
+        log_event(EVENT_PROFILE_REVERTED, EVENT_FIELDS(.profile = old, .caller = caller),
+                  "Reverted%s%s: %u values restored, %u failed", old ? " profile " : "", strempty(old), counts[1],
+                  counts[3]);
+        return 0;
+}
+
+int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error) {
+        Settings settings;
+        int r;
+
+        r = settings_load(m->paths.config_file, &settings, ret_error);
+        if (r < 0) {
+                log_event(EVENT_PROFILE_INVALID, EVENT_FIELDS(.caller = caller), "Settings not reloaded: %s",
+                          ret_error && *ret_error ? *ret_error : strerror(-r));
+                return r;
+        }
+        settings_done(&m->settings);
+        m->settings = settings;
+
+        const char *name = m->state.active_profile ?: m->settings.profile;
+        if (!name)
+                return 0;
+        return manager_apply(m, name, false, caller, changes, ret_error);
+}
+
+void manager_startup(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = settings_load(m->paths.config_file, &m->settings, &error);
+        if (r < 0) {
+                log_event(EVENT_PROFILE_INVALID, EVENT_FIELDS(), "Using default settings: %s",
+                          error ?: strerror(-r));
+                settings_init(&m->settings);
+        }
+
+        r = state_load(m->paths.state_file, &m->state, &error);
+        if (r < 0) {
+                /* Keep the broken file for a human; start with an empty state. */
+                _cleanup_free_ char *aside = NULL;
+                if (asprintf(&aside, "%s.broken", m->paths.state_file) >= 0)
+                        (void) rename(m->paths.state_file, aside);
+                log_error("Ignoring unreadable state, moved to %s: %s", strempty(aside), error ?: strerror(-r));
+                m->state = (State) {};
+        }
+
+        const char *name = m->state.active_profile ?: m->settings.profile;
+        if (!name)
+                return;
+        _cleanup_free_ char *chosen = strdup(name);
+        if (!chosen)
+                return;
+        r = manager_apply(m, chosen, false, (uid_t) -1, NULL, &error);
+        if (r < 0)
+                log_error("Cannot apply profile %s at start: %s", chosen, error ?: strerror(-r));
+}
+
+int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error) {
+        const char *reason;
+        char buf[128];
+        int r;
+
+        if (strv_length(keys) > MANAGER_GET_KEYS_MAX)
+                return errorf(ret_error, -E2BIG, "too many keys (%zu), at most %u", strv_length(keys),
+                              MANAGER_GET_KEYS_MAX);
+
+        if (!keys || !keys[0]) {
+                for (size_t i = 0; i < m->n_keys; i++) {
+                        ManagedKey *k = &m->keys[i];
+                        key_refresh(k);
+                        if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
+                                            key_state_to_string(k->state))) < 0)
+                                return r;
+                }
+                return 0;
+        }
+
+        for (char *const *key = keys; *key; key++) {
+                _cleanup_free_ char *path = NULL, *name = NULL, *full = NULL, *value = NULL;
+                const char *state;
+
+                if (!utf8_is_valid(*key))
+                        return errorf(ret_error, -EINVAL, "invalid key name (not UTF-8)");
+                r = sysctl_key_to_path(*key, &path, &reason);
+                if (r == -EINVAL)
+                        return errorf(ret_error, r, "invalid key name \"%s\": %s", *key, reason);
+                if (r < 0)
+                        return r;
+
+                ManagedKey *k = NULL;
+                for (size_t i = 0; i < m->n_keys; i++)
+                        if (streq(m->keys[i].spec->path, path))
+                                k = &m->keys[i];
+                if (k && k->spec->policy != KEY_POLICY_IGNORE) {
+                        key_refresh(k);
+                        if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
+                                            key_state_to_string(k->state))) < 0)
+                                return r;
+                        continue;
+                }
+
+                name = sysctl_path_to_name(path);
+                full = proc_path(m, path);
+                if (!name || !full)
+                        return -ENOMEM;
+                r = sysctl_read(full, &value);
+                if (r == -ENOENT || r == -EISDIR || r == -ENOTDIR)
+                        return errorf(ret_error, -ENOENT, "no sysctl \"%s\"", name);
+                if (r < 0) {
+                        snprintf(buf, sizeof buf, "error: %s", strerror(-r));
+                        state = buf;
+                } else
+                        state = key_state_to_string(KEY_STATE_UNMANAGED);
+                if ((r = report_add(entries, name, value, k ? k->spec->value : NULL, state)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+bool manager_verify(Manager *m, Report *findings) {
+        _cleanup_free_ char *failed = NULL;
+        size_t failed_len = 0;
+        FILE *f;
+        bool ok = true, first = true;
+        char buf[128];
+
+        if (!m->profile) {
+                (void) report_add(findings, "profile", m->settings.profile, NULL, "inactive");
+                return false;
+        }
+
+        f = open_memstream(&failed, &failed_len);
+        for (size_t i = 0; i < m->n_keys; i++) {
+                ManagedKey *k = &m->keys[i];
+                _cleanup_free_ char *expected = NULL;
+                const char *verdict;
+
+                if (k->spec->policy == KEY_POLICY_IGNORE)
+                        continue;
+                key_refresh(k);
+                verdict = key_state_to_string(k->state);
+                if (k->state == KEY_STATE_ERROR) {
+                        snprintf(buf, sizeof buf, "error: %s", strerror(k->error ?: EIO));
+                        verdict = buf;
+                }
+                if (k->state != KEY_STATE_OK) {
+                        ok = false;
+                        if (f)
+                                fprintf(f, "%s%s=%s", first ? "" : ", ", k->spec->name, verdict);
+                        first = false;
+                }
+                expected = expected_string(k->spec);
+                (void) report_add(findings, k->spec->name, expected, k->actual, verdict);
+        }
+        if (f)
+                fclose(f);
+
+        /* One entry when verification starts failing, not one per call. */
+        if (!ok && !m->verify_failure_logged) {
+                log_event(EVENT_VERIFY_FAILED, EVENT_FIELDS(.profile = m->profile->name),
+                          "Profile %s does not hold: %s", m->profile->name, strempty(failed));
+                m->verify_failure_logged = true;
+        } else if (ok)
+                m->verify_failure_logged = false;
+        return ok;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager.h - the daemon's core: the active profile, its keys' states, apply/verify/revert. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "profile.h"
+#include "report.h"
+#include "settings.h"
+#include "state.h"
+
+#define MANAGER_GET_KEYS_MAX 1024u
+
+typedef enum KeyState {
+        KEY_STATE_OK,
+        KEY_STATE_DRIFTED,
+        KEY_STATE_PENDING,
+        KEY_STATE_FIGHTING,
+        KEY_STATE_UNMANAGED,
+        KEY_STATE_ERROR,
+        _KEY_STATE_MAX,
+        _KEY_STATE_INVALID = -22,
+} KeyState;
+
+const char *key_state_to_string(KeyState s);
+
+typedef enum ManagerState {
+        MANAGER_STATE_INACTIVE, /* no profile */
+        MANAGER_STATE_OK,       /* every key holds its value */
+        MANAGER_STATE_PENDING,  /* all present keys hold, some are not there yet */
+        MANAGER_STATE_DEGRADED, /* some key drifted or failed */
+        _MANAGER_STATE_MAX,
+} ManagerState;
+
+const char *manager_state_to_string(ManagerState s);
+
+/* Where everything lives. root prefixes /etc, /var and /usr/share; kernel_root prefixes /proc. */
+typedef struct Paths {
+        char *root;
+        char *kernel_root;
+        char *config_file;
+        char *state_dir;
+        char *state_file;
+        char *proc_sys;
+        char *profile_dirs[3]; /* admin, vendor, NULL */
+} Paths;
+
+int paths_init(Paths *p, const char *root, const char *kernel_root, const char *vendor_profiles);
+void paths_done(Paths *p);
+
+typedef struct ManagedKey {
+        const ProfileKey *spec; /* points into Manager.profile */
+        char *proc_path;
+        KeyState state;
+        char *actual; /* last value read; NULL when absent */
+        int error;    /* errno of the last failed read or write */
+} ManagedKey;
+
+typedef struct AuthQuery AuthQuery;
+
+typedef struct Manager {
+        Paths paths;
+        Settings settings;
+        State state;
+        Profile *profile; /* NULL when inactive */
+        ManagedKey *keys;
+        size_t n_keys;
+        bool verify_failure_logged;
+
+        sd_event *event;
+        sd_bus *bus;
+        AuthQuery *auth_queries;
+        unsigned n_auth_queries;
+
+        /* last values announced with PropertiesChanged */
+        char *published_profile;
+        ManagerState published_state;
+        char *published_pending;
+} Manager;
+
+int manager_new(Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Load settings and state, then apply the chosen profile. Problems are logged; never fatal. */
+void manager_startup(Manager *m);
+
+/* Apply profile name (NULL or "" = the active one); dry_run changes nothing. Returns -ENOENT for an
+ * unknown profile, -EINVAL (and friends) for an invalid one, with *ret_error saying why. */
+int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Report *changes, char **ret_error);
+int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error);
+int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error);
+
+/* -EINVAL for a malformed key, -ENOENT for one /proc/sys does not have; *ret_error names it. */
+int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error);
+bool manager_verify(Manager *m, Report *findings);
+
+ManagerState manager_state(const Manager *m);
+/* Dot-form names of pending keys, NULL-terminated. */
+int manager_pending_keys(const Manager *m, char ***ret);

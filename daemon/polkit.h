@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* polkit.h - authorization of privileged bus calls: root, or polkit's CheckAuthorization. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+#define WSTUNED_POLKIT_ACTION_MANAGE "io.wstune.wstuned1.manage"
+#define AUTH_QUERIES_MAX 64u
+
+/* May the sender of call manage wstuned? Returns 1 when it may go ahead now, 0 when a polkit query is
+ * in flight (the call is dispatched again when the answer arrives, and this returns its verdict),
+ * or a negative errno with error set (AccessDenied, LimitsExceeded). *ret_uid is the caller. */
+int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_error *error);
+
+void auth_queries_free(Manager *m);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* settings.h - daemon settings from /etc/wstuned/wstuned.json. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SETTINGS_SIZE_MAX (16u * 1024u)
+#define SETTINGS_POLL_INTERVAL_MS_DEFAULT 1000u
+#define SETTINGS_POLL_INTERVAL_MS_MIN 100u
+#define SETTINGS_POLL_INTERVAL_MS_MAX 3600000u
+
+typedef struct Settings {
+        char *profile;             /* profile to apply when none was chosen with Apply; NULL = none */
+        uint64_t poll_interval_ms; /* drift poll interval */
+} Settings;
+
+void settings_init(Settings *s);
+void settings_done(Settings *s);
+
+int settings_parse(const char *origin, const char *buf, size_t size, Settings *ret, char **ret_error);
+
+/* A missing file gives the defaults. */
+int settings_load(const char *path, Settings *ret, char **ret_error);

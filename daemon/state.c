@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.c - persistent daemon state (active profile, baseline) as JSON. */
+#include "json.h"
+#include "profile.h"
+#include "state.h"
+
+void state_done(State *s) {
+        for (size_t i = 0; i < s->n_baseline; i++) {
+                free(s->baseline[i].path);
+                free(s->baseline[i].value);
+        }
+        free(s->baseline);
+        free(s->active_profile);
+        *s = (State) {};
+}
+
+const char *state_baseline_get(const State *s, const char *path) {
+        for (size_t i = 0; i < s->n_baseline; i++)
+                if (streq(s->baseline[i].path, path))
+                        return s->baseline[i].value;
+        return NULL;
+}
+
+int state_baseline_set(State *s, const char *path, const char *value) {
+        for (size_t i = 0; i < s->n_baseline; i++)
+                if (streq(s->baseline[i].path, path)) {
+                        char *v = strdup(value);
+                        if (!v)
+                                return -ENOMEM;
+                        free(s->baseline[i].value);
+                        s->baseline[i].value = v;
+                        return 0;
+                }
+        if (s->n_baseline >= STATE_BASELINE_MAX)
+                return -E2BIG;
+        BaselineEntry *b = realloc(s->baseline, (s->n_baseline + 1) * sizeof(BaselineEntry));
+        if (!b)
+                return -ENOMEM;
+        s->baseline = b;
+        b[s->n_baseline] = (BaselineEntry) { .path = strdup(path), .value = strdup(value) };
+        if (!b[s->n_baseline].path || !b[s->n_baseline].value) {
+                free(b[s->n_baseline].path);
+                free(b[s->n_baseline].value);
+                return -ENOMEM;
+        }
+        s->n_baseline++;
+        return 0;
+}
+
+void state_baseline_remove(State *s, const char *path) {
+        for (size_t i = 0; i < s->n_baseline; i++)
+                if (streq(s->baseline[i].path, path)) {
+                        free(s->baseline[i].path);
+                        free(s->baseline[i].value);
+                        memmove(&s->baseline[i], &s->baseline[i + 1], (s->n_baseline - i - 1) * sizeof(BaselineEntry));
+                        s->n_baseline--;
+                        return;
+                }
+}
+
+int state_set_active(State *s, const char *profile) {
+        char *p = NULL;
+
+        if (profile && !(p = strdup(profile)))
+                return -ENOMEM;
+        free(s->active_profile);
+        s->active_profile = p;
+        return 0;
+}
+
+int state_parse(const char *origin, const char *buf, size_t size, State *ret, char **ret_error) {
+        static const char *const allowed[] = { "version", "active_profile", "baseline", NULL };
+        _cleanup_json_ cJSON *root = NULL;
+        _cleanup_(state_done) State s = {};
+        const cJSON *bad, *c, *sysctl;
+        const char *reason;
+        long long version;
+        int r;
+
+        r = json_parse_strict(buf, size, origin, &root, ret_error);
+        if (r < 0)
+                return r;
+        if (!cJSON_IsObject(root))
+                return errorf(ret_error, -EINVAL, "%s: must be a JSON object", origin);
+        if ((bad = json_find_unknown_member(root, allowed)))
+                return errorf(ret_error, -EINVAL, "%s: %s: unknown field", origin, bad->string);
+        if (!json_get_integer(cJSON_GetObjectItemCaseSensitive(root, "version"), &version) || version != 1)
+                return errorf(ret_error, -EINVAL, "%s: version: unsupported (expected 1)", origin);
+
+        c = cJSON_GetObjectItemCaseSensitive(root, "active_profile");
+        if (c && !cJSON_IsNull(c)) {
+                if (!cJSON_IsString(c) || !profile_name_is_valid(c->valuestring))
+                        return errorf(ret_error, -EINVAL, "%s: active_profile: not a valid profile name", origin);
+                r = state_set_active(&s, c->valuestring);
+                if (r < 0)
+                        return r;
+        }
+
+        c = cJSON_GetObjectItemCaseSensitive(root, "baseline");
+        sysctl = cJSON_GetObjectItemCaseSensitive(c, "sysctl");
+        if (c && (!cJSON_IsObject(c) || (sysctl && !cJSON_IsObject(sysctl))))
+                return errorf(ret_error, -EINVAL, "%s: baseline: must be { \"sysctl\": { path: value } }", origin);
+        cJSON_ArrayForEach(c, sysctl) {
+                _cleanup_free_ char *path = NULL;
+                if (!cJSON_IsString(c))
+                        return errorf(ret_error, -EINVAL, "%s: baseline.sysctl[\"%s\"]: not a string", origin,
+                                      c->string);
+                if (sysctl_key_to_path(c->string, &path, &reason) < 0 || !streq(path, c->string))
+                        return errorf(ret_error, -EINVAL, "%s: baseline.sysctl[\"%s\"]: not a sysctl path", origin,
+                                      c->string);
+                r = state_baseline_set(&s, c->string, c->valuestring);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = s;
+        s = (State) {};
+        return 0;
+}
+
+int state_load(const char *path, State *ret, char **ret_error) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r;
+
+        r = read_file_full(path, STATE_SIZE_MAX, &buf, &size);
+        if (r == -ENOENT) {
+                *ret = (State) {};
+                return 0;
+        }
+        if (r < 0)
+                return errorf(ret_error, r, "%s: %s", path, strerror(-r));
+        return state_parse(path, buf, size, ret, ret_error);
+}
+
+int state_save(const char *path, const State *s) {
+        _cleanup_json_ cJSON *root = cJSON_CreateObject();
+        _cleanup_free_ char *text = NULL;
+        cJSON *baseline, *sysctl;
+
+        if (!root)
+                return -ENOMEM;
+        if (!cJSON_AddNumberToObject(root, "version", 1) ||
+            !(s->active_profile ? cJSON_AddStringToObject(root, "active_profile", s->active_profile)
+                                : cJSON_AddNullToObject(root, "active_profile")) ||
+            !(baseline = cJSON_AddObjectToObject(root, "baseline")) ||
+            !(sysctl = cJSON_AddObjectToObject(baseline, "sysctl")))
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_baseline; i++)
+                if (!cJSON_AddStringToObject(sysctl, s->baseline[i].path, s->baseline[i].value))
+                        return -ENOMEM;
+
+        text = cJSON_Print(root);
+        if (!text)
+                return -ENOMEM;
+        size_t n = strlen(text);
+        char *t = realloc(text, n + 2);
+        if (!t)
+                return -ENOMEM;
+        text = t;
+        text[n++] = '\n';
+        text[n] = '\0';
+        return write_file_atomic(path, text, n, 0644);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* state.h - what wstuned remembers across restarts: the active profile and the baseline, i.e. the
+ * value each key had before wstuned first changed it. Stored in /var/lib/wstuned/state.json. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STATE_SIZE_MAX (1024u * 1024u)
+#define STATE_BASELINE_MAX 4096u
+
+typedef struct BaselineEntry {
+        char *path; /* sysctl path relative to /proc/sys */
+        char *value;
+} BaselineEntry;
+
+typedef struct State {
+        char *active_profile; /* NULL when none */
+        BaselineEntry *baseline;
+        size_t n_baseline;
+} State;
+
+void state_done(State *s);
+
+int state_parse(const char *origin, const char *buf, size_t size, State *ret, char **ret_error);
+/* A missing file is an empty state. */
+int state_load(const char *path, State *ret, char **ret_error);
+/* Atomic replace; returns 0 when unchanged, 1 when written. */
+int state_save(const char *path, const State *s);
+
+const char *state_baseline_get(const State *s, const char *path);
+int state_baseline_set(State *s, const char *path, const char *value);
+void state_baseline_remove(State *s, const char *path);
+int state_set_active(State *s, const char *profile);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysctl.h - sysctl key names, value normalisation and comparison, /proc/sys reads and writes. */
+#pragma once
+
+#include <stdbool.h>
+
+#define SYSCTL_NAME_MAX 128   /* longest key name accepted, in bytes */
+#define SYSCTL_VALUE_MAX 256  /* longest value accepted, in bytes (after normalisation) */
+
+typedef enum SysctlMatch {
+        SYSCTL_MATCH_EXACT,    /* the live value must equal the desired one */
+        SYSCTL_MATCH_AT_LEAST, /* a single integer: any live value >= desired is fine */
+        _SYSCTL_MATCH_MAX,
+        _SYSCTL_MATCH_INVALID = -22,
+} SysctlMatch;
+
+const char *sysctl_match_to_string(SysctlMatch m);
+SysctlMatch sysctl_match_from_string(const char *s);
+
+/* Turn a key in sysctl(8) dot form ("net.core.somaxconn") or slash form ("net/core/somaxconn") into
+ * its path relative to /proc/sys. As sysctl(8) does, the first separator decides the form, and in
+ * dot form a '/' stands for a literal '.' (an interface name such as "eth0.100"). On -EINVAL,
+ * *ret_reason says what is wrong with the key. */
+int sysctl_key_to_path(const char *key, char **ret_path, const char **ret_reason);
+
+/* The dot form of a path relative to /proc/sys, as sysctl(8) prints it. */
+char *sysctl_path_to_name(const char *path);
+
+/* Collapse runs of whitespace (spaces, tabs, newlines) to one space and trim both ends. Fails with
+ * -EINVAL for empty values, control characters or values longer than SYSCTL_VALUE_MAX. */
+int sysctl_value_normalize(const char *value, char **ret, const char **ret_reason);
+
+/* Whether value is one integer (optional '-', decimal digits, any magnitude). */
+bool sysctl_value_is_integer(const char *value);
+
+/* Compare two decimal integers of any magnitude: <0, 0, >0. Both must pass sysctl_value_is_integer. */
+int sysctl_integer_compare(const char *a, const char *b);
+
+/* Whether a normalised live value satisfies a normalised desired value. */
+bool sysctl_value_matches(const char *actual, const char *desired, SysctlMatch match);
+
+/* Read a /proc/sys file (full path) and normalise it. -ENOENT when the key does not exist. */
+int sysctl_read(const char *proc_path, char **ret_value);
+
+/* Write a value with one write(2), as the kernel reports errors at write time. */
+int sysctl_write(const char *proc_path, const char *value);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* util.c - string vectors, path joining and atomic file I/O. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+char **strv_free(char **l) {
+        if (!l)
+                return NULL;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}
+
+size_t strv_length(char *const *l) {
+        size_t n = 0;
+        if (l)
+                while (l[n])
+                        n++;
+        return n;
+}
+
+int strv_push(char ***l, char *value) {
+        size_t n = strv_length(*l);
+        char **c = realloc(*l, sizeof(char *) * (n + 2));
+        if (!c) {
+                free(value);
+                return -ENOMEM;
+        }
+        c[n] = value;
+        c[n + 1] = NULL;
+        *l = c;
+        return 0;
+}
+
+bool strv_contains(char *const *l, const char *s) {
+        if (l)
+                for (char *const *i = l; *i; i++)
+                        if (streq(*i, s))
+                                return true;
+        return false;
+}
+
+char *path_join_root(const char *root, const char *path) {
+        char *r;
+
+        if (!root || root[0] == '\0' || streq(root, "/"))
+                return strdup(path);
+        size_t n = strlen(root);
+        while (n > 1 && root[n - 1] == '/')
+                n--;
+        if (asprintf(&r, "%.*s%s%s", (int) n, root, path[0] == '/' ? "" : "/", path) < 0)
+                return NULL;
+        return r;
+}
+
+int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+
+        for (;;) {
+                if (allocated - size < 4096) {
+                        size_t want = allocated ? allocated * 2 : 4096;
+                        if (want > max + 2)
+                                want = max + 2;
+                        if (want <= size + 1)
+                                return -EFBIG;
+                        char *n = realloc(buf, want);
+                        if (!n)
+                                return -ENOMEM;
+                        buf = n;
+                        allocated = want;
+                }
+                ssize_t k = read(fd, buf + size, allocated - size - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                size += (size_t) k;
+                if (size > max)
+                        return -EFBIG;
+        }
+
+        if (!buf) {
+                buf = malloc(1);
+                if (!buf)
+                        return -ENOMEM;
+        }
+        buf[size] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+static bool file_has_content(const char *path, const char *data, size_t size) {
+        _cleanup_free_ char *old = NULL;
+        size_t old_size;
+
+        if (read_file_full(path, size, &old, &old_size) < 0)
+                return false;
+        return old_size == size && memcmp(old, data, size) == 0;
+}
+
+static int fsync_parent(const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+                slash[1] = '\0';
+        else if (slash)
+                *slash = '\0';
+        else
+                strcpy(dir, ".");
+
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        if (file_has_content(path, data, size))
+                return 0;
+
+        /* Keep the mode of a file we replace. */
+        if (stat(path, &st) >= 0)
+                mode = st.st_mode & 07777;
+
+        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+
+        for (size_t done = 0; done < size;) {
+                ssize_t k = write(fd, data + done, size - done);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto fail;
+                }
+                done += (size_t) k;
+        }
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (close(TAKE_FD(fd)) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = fsync_parent(path);
+        if (r < 0)
+                return r;
+        return 1;
+
+fail:
+        (void) unlink(tmp);
+        return r;
+}
+
+int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = c;
+                if (c == '\0')
+                        break;
+        }
+        return 0;
+}
+
+void text_position(const char *buf, size_t offset, unsigned *ret_line, unsigned *ret_column) {
+        unsigned line = 1, column = 1;
+
+        for (size_t i = 0; i < offset && buf[i]; i++) {
+                if (buf[i] == '\n') {
+                        line++;
+                        column = 1;
+                } else
+                        column++;
+        }
+        *ret_line = line;
+        *ret_column = column;
+}
+
+int errorf(char **ret_error, int err, const char *fmt, ...) {
+        va_list ap;
+
+        if (!ret_error)
+                return err;
+        free(*ret_error);
+        *ret_error = NULL;
+        va_start(ap, fmt);
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
+        va_end(ap);
+        return err;
+}
+
+bool utf8_is_valid(const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                unsigned cp, n;
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                } else if ((*p & 0xe0) == 0xc0) {
+                        cp = *p & 0x1f;
+                        n = 1;
+                } else if ((*p & 0xf0) == 0xe0) {
+                        cp = *p & 0x0f;
+                        n = 2;
+                } else if ((*p & 0xf8) == 0xf0) {
+                        cp = *p & 0x07;
+                        n = 3;
+                } else
+                        return false;
+                p++;
+                for (unsigned i = 0; i < n; i++, p++) {
+                        if ((*p & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (*p & 0x3f);
+                }
+                /* overlong forms, surrogates, beyond U+10FFFF */
+                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                        return false;
+        }
+        return true;
+}

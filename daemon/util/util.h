@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* util.h - cleanup attributes and small helpers shared by the daemon, the client and the tests. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _likely_(x) __builtin_expect(!!(x), 1)
+#define _unlikely_(x) __builtin_expect(!!(x), 0)
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
+        static inline void func##p(type *p) {               \
+                if (*p)                                     \
+                        func(*p);                           \
+        }
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+static inline void closep(int *fd) {
+        if (*fd >= 0) {
+                int saved = errno;
+                close(*fd);
+                errno = saved;
+        }
+}
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Hand ownership of a cleanup pointer to the caller. */
+#define TAKE_PTR(p)                            \
+        ({                                     \
+                __typeof__(p) _ptr_ = (p);     \
+                (p) = NULL;                    \
+                _ptr_;                         \
+        })
+#define TAKE_FD(fd)                \
+        ({                         \
+                int _fd_ = (fd);   \
+                (fd) = -1;         \
+                _fd_;              \
+        })
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return streq(a, b);
+}
+
+static inline const char *strempty(const char *s) {
+        return s ?: "";
+}
+
+/* A NULL-terminated string vector. */
+char **strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *l);
+int strv_push(char ***l, char *value); /* takes ownership of value, also on failure */
+bool strv_contains(char *const *l, const char *s);
+
+/* Join prefix and path. A NULL or "/" prefix yields path itself. */
+char *path_join_root(const char *root, const char *path);
+
+/* Read a whole small file; fails with -EFBIG when it is larger than max. NUL-terminated. */
+int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* Replace path atomically: temp file in the same directory, fsync, rename, fsync the directory.
+ * Returns 0 when the file already had this content (nothing written), 1 when written. */
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+
+/* Create a directory and its parents. */
+int mkdir_parents(const char *path, mode_t mode);
+
+/* Format "line L, column C" of offset in buf. */
+void text_position(const char *buf, size_t offset, unsigned *ret_line, unsigned *ret_column);
+
+/* Set *ret_error (when not NULL) to a formatted message and return err (a negative errno). */
+int errorf(char **ret_error, int err, const char *fmt, ...) _printf_(3, 4);
+
+/* Whether s is valid UTF-8 (D-Bus rejects strings that are not). */
+bool utf8_is_valid(const char *s);
