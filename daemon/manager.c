@@ -239,7 +239,7 @@ typedef struct Step {
         const char *name;   /* dot form */
         const char *target; /* value to write */
         char *current;      /* live value, NULL when absent */
-        char *owned_name;   /* storage of name for restore steps */
+        char *owned[3];     /* restore steps own path, name and target: the baseline entry goes away */
         bool new_baseline;  /* this apply adds the baseline entry */
         int error;          /* positive errno of a failed read or write */
 } Step;
@@ -247,7 +247,8 @@ typedef struct Step {
 static void steps_free(Step *steps, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(steps[i].current);
-                free(steps[i].owned_name);
+                for (size_t j = 0; j < ELEMENTSOF(steps[i].owned); j++)
+                        free(steps[i].owned[j]);
         }
         free(steps);
 }
@@ -277,10 +278,11 @@ static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
         _cleanup_free_ char *path = proc_path(m, b->path);
         int r;
 
-        *s = (Step) { .action = ACTION_RESTORE, .path = b->path, .target = b->value };
-        s->owned_name = sysctl_path_to_name(b->path);
-        s->name = s->owned_name;
-        if (!path || !s->name)
+        *s = (Step) { .action = ACTION_RESTORE };
+        s->path = s->owned[0] = strdup(b->path);
+        s->name = s->owned[1] = sysctl_path_to_name(b->path);
+        s->target = s->owned[2] = strdup(b->value);
+        if (!path || !s->path || !s->name || !s->target)
                 return -ENOMEM;
         r = sysctl_read(path, &s->current);
         if (r == -ENOENT)
