@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* json.c - strict JSON parsing on top of cJSON, which by itself accepts trailing garbage. */
-#include <math.h>
-
 #include "json.h"
 
 int json_parse_strict(const char *buf, size_t size, const char *origin, cJSON **ret, char **ret_error) {
@@ -33,6 +31,14 @@ int json_parse_strict(const char *buf, size_t size, const char *origin, cJSON **
         cJSON *j = cJSON_ParseWithLengthOpts(buf, size + 1, &end, 1);
         if (!j) {
                 size_t off = end && end >= buf && end <= buf + size ? (size_t) (end - buf) : 0;
+                /* Where a member name is expected, cJSON points one byte past the offending one. */
+                if (off > 0 && !strchr(" \t\r\n", buf[off - 1])) {
+                        size_t p = off - 1;
+                        while (p > 0 && strchr(" \t\r\n", buf[p - 1]))
+                                p--;
+                        if (p > 0 && (buf[p - 1] == '{' || buf[p - 1] == ','))
+                                off--;
+                }
                 const char *what = "syntax error";
                 /* a complete value followed by more text */
                 cJSON *value_only = cJSON_ParseWithLengthOpts(buf, size + 1, NULL, 0);
@@ -51,7 +57,9 @@ bool json_get_integer(const cJSON *item, long long *ret) {
         if (!cJSON_IsNumber(item))
                 return false;
         double d = item->valuedouble;
-        if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+        /* Strictly inside ±2^53: beyond, neighbouring integers round to the same double. NaN fails
+         * the comparisons; the range check comes first so the cast is defined. */
+        if (!(d > -9007199254740992.0 && d < 9007199254740992.0) || (double) (long long) d != d)
                 return false;
         *ret = (long long) d;
         return true;

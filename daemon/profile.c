@@ -118,11 +118,16 @@ static int parse_key_value(const char *origin, const char *key, const cJSON *v, 
         }
 
         if (cJSON_IsNumber(value)) {
-                if (!json_get_integer(value, &n))
+                if (!json_get_integer(value, &n)) {
+                        double d = value->valuedouble;
+                        if (d > -9007199254740992.0 && d < 9007199254740992.0)
+                                return errorf(ret_error, -EINVAL, "%s: sysctl[\"%s\"]: number %.17g is not an integer",
+                                              origin, key, d);
                         return errorf(ret_error, -EINVAL,
-                                      "%s: sysctl[\"%s\"]: number %g out of range (integers up to 2^53; "
-                                      "give larger values as strings)",
-                                      origin, key, value->valuedouble);
+                                      "%s: sysctl[\"%s\"]: number out of range (2^53 or more in magnitude; give "
+                                      "large values as strings)",
+                                      origin, key);
+                }
                 snprintf(buf, sizeof buf, "%lld", n);
                 k->value = strdup(buf);
                 if (!k->value)
@@ -287,8 +292,8 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
 
         const cJSON *layers = cJSON_GetObjectItemCaseSensitive(obj, "layers");
         if (layers) {
-                if (!cJSON_IsArray(layers))
-                        return errorf(ret_error, -EINVAL, "%s: limits.layers: must be a list", origin);
+                if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) == 0)
+                        return errorf(ret_error, -EINVAL, "%s: limits.layers: must be a non-empty list", origin);
                 cJSON_ArrayForEach(c, layers) {
                         LimitLayer layer = cJSON_IsString(c) ? limit_layer_from_string(c->valuestring)
                                                              : _LIMIT_LAYER_INVALID;

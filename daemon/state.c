@@ -84,6 +84,8 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                 return errorf(ret_error, -EINVAL, "%s: must be a JSON object", origin);
         if ((bad = json_find_unknown_member(root, allowed)))
                 return errorf(ret_error, -EINVAL, "%s: %s: unknown field", origin, bad->string);
+        if ((bad = json_find_duplicate_member(root)))
+                return errorf(ret_error, -EINVAL, "%s: %s: duplicate field", origin, bad->string);
         if (!json_get_integer(cJSON_GetObjectItemCaseSensitive(root, "version"), &version) || version != 1)
                 return errorf(ret_error, -EINVAL, "%s: version: unsupported (expected 1)", origin);
 
@@ -96,10 +98,19 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return r;
         }
 
+        static const char *const baseline_allowed[] = { "sysctl", NULL };
         c = cJSON_GetObjectItemCaseSensitive(root, "baseline");
         sysctl = cJSON_GetObjectItemCaseSensitive(c, "sysctl");
         if (c && (!cJSON_IsObject(c) || (sysctl && !cJSON_IsObject(sysctl))))
                 return errorf(ret_error, -EINVAL, "%s: baseline: must be { \"sysctl\": { path: value } }", origin);
+        if ((bad = json_find_unknown_member(c, baseline_allowed)))
+                return errorf(ret_error, -EINVAL, "%s: baseline.%s: unknown field", origin, bad->string);
+        if ((bad = json_find_duplicate_member(c)))
+                return errorf(ret_error, -EINVAL, "%s: baseline.%s: duplicate field", origin, bad->string);
+        /* Two originals for one key: which one is true cannot be known. */
+        if ((bad = json_find_duplicate_member(sysctl)))
+                return errorf(ret_error, -EINVAL, "%s: baseline.sysctl[\"%s\"]: duplicate entry", origin,
+                              bad->string);
         cJSON_ArrayForEach(c, sysctl) {
                 _cleanup_free_ char *path = NULL;
                 if (!cJSON_IsString(c))
@@ -109,6 +120,8 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return errorf(ret_error, -EINVAL, "%s: baseline.sysctl[\"%s\"]: not a sysctl path", origin,
                                       c->string);
                 r = state_baseline_set(&s, c->string, c->valuestring);
+                if (r == -E2BIG)
+                        return errorf(ret_error, r, "%s: baseline: more than %u entries", origin, STATE_BASELINE_MAX);
                 if (r < 0)
                         return r;
         }

@@ -227,7 +227,8 @@ int sysctl_write(const char *proc_path, const char *value) {
         size_t n = strlen(value);
         ssize_t k;
 
-        fd = open(proc_path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_TRUNC means nothing to /proc/sys, but a plain file in a test tree must not keep a tail. */
+        fd = open(proc_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
         k = write(fd, value, n);

@@ -68,13 +68,14 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
         if (fd < 0)
                 return -errno;
 
+        /* Most files read here (sysctls) are a few bytes: start small, grow only when full. */
         for (;;) {
-                if (allocated - size < 4096) {
-                        size_t want = allocated ? allocated * 2 : 4096;
+                if (size + 1 >= allocated) {
+                        if (allocated > max + 1)
+                                return -EFBIG;
+                        size_t want = allocated ? allocated * 2 : 256;
                         if (want > max + 2)
                                 want = max + 2;
-                        if (want <= size + 1)
-                                return -EFBIG;
                         char *n = realloc(buf, want);
                         if (!n)
                                 return -ENOMEM;
@@ -94,11 +95,6 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
                         return -EFBIG;
         }
 
-        if (!buf) {
-                buf = malloc(1);
-                if (!buf)
-                        return -ENOMEM;
-        }
         buf[size] = '\0';
         *ret = TAKE_PTR(buf);
         if (ret_size)

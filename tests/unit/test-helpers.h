@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-helpers.h - scratch directories, small file helpers and main() shared by the unit tests. */
+#pragma once
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "journal.h"
+#include "util/util.h"
+
+/* Every scratch directory of one test binary lives under this one, which main() removes when the run
+ * ends. Check forks each test and a failing test exits at once, so a test's own cleanup is not enough
+ * to keep /tmp clean. */
+static char *test_base_dir;
+
+static inline int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        (void) remove(path);
+        return 0;
+}
+
+/* rm -rf, never following symlinks (one test links a key to /dev/null) nor leaving the file system. */
+static inline void rm_rf(const char *path) {
+        (void) nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* A fresh directory for one test. */
+static inline char *scratch_dir_new(void) {
+        char *d;
+
+        ck_assert_int_ge(asprintf(&d, "%s/t-XXXXXX", test_base_dir), 0);
+        ck_assert_ptr_nonnull(mkdtemp(d));
+        return d;
+}
+
+static inline char *path_in(const char *dir, const char *rel) {
+        char *p;
+        ck_assert_int_ge(asprintf(&p, "%s/%s", dir, rel), 0);
+        return p;
+}
+
+/* mkdir -p, independent of the mkdir_parents() under test. */
+static inline void make_dirs(const char *path) {
+        _cleanup_free_ char *p = strdup(path);
+
+        ck_assert_ptr_nonnull(p);
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                *s = '\0';
+                ck_assert_msg(mkdir(p, 0755) >= 0 || errno == EEXIST, "mkdir %s: %m", p);
+                *s = c;
+                if (c == '\0')
+                        break;
+        }
+}
+
+/* Write dir/rel (creating its parent directories) with exactly size bytes. */
+static inline void tree_write_n(const char *dir, const char *rel, const char *data, size_t size) {
+        _cleanup_free_ char *p = path_in(dir, rel);
+        char *slash = strrchr(p, '/');
+
+        *slash = '\0';
+        make_dirs(p);
+        *slash = '/';
+        FILE *f = fopen(p, "we");
+        ck_assert_msg(f, "fopen %s: %m", p);
+        ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static inline void tree_write(const char *dir, const char *rel, const char *text) {
+        tree_write_n(dir, rel, text, strlen(text));
+}
+
+/* The raw content of dir/rel, or NULL when it does not exist. */
+static inline char *tree_read(const char *dir, const char *rel) {
+        _cleanup_free_ char *p = path_in(dir, rel);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = fopen(p, "re");
+
+        if (!f) {
+                ck_assert_msg(errno == ENOENT, "fopen %s: %m", p);
+                return NULL;
+        }
+        FILE *out = open_memstream(&buf, &size);
+        ck_assert_ptr_nonnull(out);
+        for (int c; (c = fgetc(f)) != EOF;)
+                fputc(c, out);
+        ck_assert_int_eq(ferror(f), 0);
+        fclose(f);
+        fclose(out);
+        return buf;
+}
+
+static inline bool tree_exists(const char *dir, const char *rel) {
+        _cleanup_free_ char *p = path_in(dir, rel);
+        return access(p, F_OK) == 0;
+}
+
+/* The names in a directory, "." and ".." left out, sorted and joined with spaces. */
+static inline char *dir_list(const char *dir) {
+        struct dirent **names;
+        char *joined = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&joined, &size);
+        int n = scandir(dir, &names, NULL, alphasort);
+
+        ck_assert_msg(n >= 0, "scandir %s: %m", dir);
+        ck_assert_ptr_nonnull(f);
+        for (int i = 0; i < n; i++) {
+                if (!streq(names[i]->d_name, ".") && !streq(names[i]->d_name, ".."))
+                        fprintf(f, "%s%s", ftell(f) > 0 ? " " : "", names[i]->d_name);
+                free(names[i]);
+        }
+        free(names);
+        fclose(f);
+        return joined;
+}
+
+static inline int test_main(Suite *s) {
+        const char *tmp = getenv("TMPDIR");
+        char *base;
+        int failed;
+
+        /* Never write to the host journal from a test. */
+        log_set_target(LOG_TARGET_STDERR);
+        if (asprintf(&base, "%s/wstuned-unit-XXXXXX", tmp && tmp[0] ? tmp : "/tmp") < 0 || !mkdtemp(base)) {
+                perror("mkdtemp");
+                return EXIT_FAILURE;
+        }
+        test_base_dir = base;
+
+        SRunner *sr = srunner_create(s);
+        srunner_run_all(sr, CK_ENV);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        rm_rf(base);
+        free(base);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

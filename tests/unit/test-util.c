@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-util.c - util/: path joining, file reading with a cap, atomic replace, UTF-8, positions. */
+#include <sys/stat.h>
+
+#include "test-helpers.h"
+#include "util/util.h"
+
+typedef struct JoinCase {
+        const char *root, *path, *expected;
+} JoinCase;
+
+static const JoinCase join_cases[] = {
+        { NULL, "/etc/wstuned", "/etc/wstuned" },
+        { "", "/etc/wstuned", "/etc/wstuned" },
+        { "/", "/etc/wstuned", "/etc/wstuned" },
+        { "/tmp/r", "/etc/wstuned", "/tmp/r/etc/wstuned" },
+        { "/tmp/r/", "/etc/wstuned", "/tmp/r/etc/wstuned" },
+        { "/tmp/r///", "/proc/sys", "/tmp/r/proc/sys" },
+        { "/tmp/r", "var/lib", "/tmp/r/var/lib" },
+        { "relative", "/etc", "relative/etc" },
+};
+
+START_TEST(test_path_join_root) {
+        const JoinCase *c = &join_cases[_i];
+        _cleanup_free_ char *p = path_join_root(c->root, c->path);
+
+        ck_assert_str_eq(p, c->expected);
+}
+END_TEST
+
+typedef struct Utf8Case {
+        const char *s;
+        bool valid;
+} Utf8Case;
+
+static const Utf8Case utf8_cases[] = {
+        { "", true },
+        { "net.core.somaxconn", true },
+        { "\xc3\xa9", true },                  /* é */
+        { "\xe2\x82\xac", true },              /* € */
+        { "\xf0\x9f\x98\x80", true },          /* U+1F600 */
+        { "\xf4\x8f\xbf\xbf", true },          /* U+10FFFF, the last code point */
+        { "\xed\x9f\xbf", true },              /* U+D7FF, just below the surrogates */
+        { "\xee\x80\x80", true },              /* U+E000, just above them */
+        { "\xef\xbf\xbf", true },              /* U+FFFF */
+        { "\x7f", true },
+        { "\x80", false },                     /* lone continuation byte */
+        { "a\xbf", false },
+        { "\xc3", false },                     /* truncated at the end */
+        { "\xc3(", false },                    /* bad continuation */
+        { "a\xe2\x82", false },
+        { "\xe2\x82\xac\x80", false },         /* stray continuation after a full sequence */
+        { "\xc0\xaf", false },                 /* overlong '/' */
+        { "\xc1\xbf", false },
+        { "\xe0\x80\xaf", false },             /* overlong '/' in three bytes */
+        { "\xe0\x9f\xbf", false },             /* overlong U+07FF */
+        { "\xf0\x80\x80\xaf", false },         /* overlong '/' in four bytes */
+        { "\xf0\x8f\xbf\xbf", false },         /* overlong U+FFFF */
+        { "\xed\xa0\x80", false },             /* U+D800, surrogate */
+        { "\xed\xbf\xbf", false },             /* U+DFFF, surrogate */
+        { "\xf4\x90\x80\x80", false },         /* U+110000 */
+        { "\xf5\x80\x80\x80", false },
+        { "\xf8\x88\x80\x80\x80", false },     /* five-byte form */
+        { "\xfe", false },
+        { "\xff", false },
+};
+
+START_TEST(test_utf8_is_valid) {
+        const Utf8Case *c = &utf8_cases[_i];
+
+        ck_assert_msg(utf8_is_valid(c->s) == c->valid, "case %d: expected %s", _i, c->valid ? "valid" : "invalid");
+}
+END_TEST
+
+typedef struct PositionCase {
+        const char *buf;
+        size_t offset;
+        unsigned line, column;
+} PositionCase;
+
+static const PositionCase position_cases[] = {
+        { "abc", 0, 1, 1 },
+        { "abc", 2, 1, 3 },
+        { "a\nb", 1, 1, 2 },
+        { "a\nb", 2, 2, 1 },
+        { "a\nbc", 4, 2, 3 },
+        { "\n\n\n", 3, 4, 1 },
+        { "\tx", 1, 1, 2 }, /* a tab is one column */
+        { "ab", 10, 1, 3 }, /* stops at the NUL */
+};
+
+START_TEST(test_text_position) {
+        const PositionCase *c = &position_cases[_i];
+        unsigned line = 0, column = 0;
+
+        text_position(c->buf, c->offset, &line, &column);
+        ck_assert_uint_eq(line, c->line);
+        ck_assert_uint_eq(column, c->column);
+}
+END_TEST
+
+START_TEST(test_strv) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        ck_assert_uint_eq(strv_length(l), 0);
+        ck_assert(!strv_contains(l, "a"));
+        ck_assert_int_eq(strv_push(&l, strdup("a")), 0);
+        ck_assert_int_eq(strv_push(&l, strdup("b")), 0);
+        ck_assert_uint_eq(strv_length(l), 2);
+        ck_assert_str_eq(l[0], "a");
+        ck_assert_str_eq(l[1], "b");
+        ck_assert_ptr_null(l[2]);
+        ck_assert(strv_contains(l, "b"));
+        ck_assert(!strv_contains(l, "c"));
+        ck_assert_ptr_null(strv_free(TAKE_PTR(l)));
+        ck_assert_ptr_null(strv_free(NULL));
+}
+END_TEST
+
+START_TEST(test_errorf) {
+        _cleanup_free_ char *e = NULL;
+
+        ck_assert_int_eq(errorf(NULL, -EINVAL, "ignored %d", 1), -EINVAL);
+        ck_assert_int_eq(errorf(&e, -ENOENT, "first %s", "message"), -ENOENT);
+        ck_assert_str_eq(e, "first message");
+        /* a second error replaces the first (and frees it: see the ASan build) */
+        ck_assert_int_eq(errorf(&e, -EFBIG, "%s:%u:%u: second", "f", 2u, 3u), -EFBIG);
+        ck_assert_str_eq(e, "f:2:3: second");
+}
+END_TEST
+
+START_TEST(test_read_file_full) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *ten = path_in(dir, "ten"), *empty = path_in(dir, "empty"), *big = path_in(dir, "big");
+        _cleanup_free_ char *missing = path_in(dir, "missing");
+        char *buf = NULL;
+        size_t size = 99;
+
+        tree_write(dir, "ten", "0123456789");
+        tree_write(dir, "empty", "");
+
+        /* exactly max bytes is fine, one more is -EFBIG */
+        ck_assert_int_eq(read_file_full(ten, 10, &buf, &size), 0);
+        ck_assert_uint_eq(size, 10);
+        ck_assert_str_eq(buf, "0123456789");
+        free(TAKE_PTR(buf));
+        ck_assert_int_eq(read_file_full(ten, 9, &buf, &size), -EFBIG);
+        ck_assert_ptr_null(buf);
+        ck_assert_int_eq(read_file_full(ten, 0, &buf, NULL), -EFBIG);
+
+        ck_assert_int_eq(read_file_full(empty, 0, &buf, &size), 0);
+        ck_assert_uint_eq(size, 0);
+        ck_assert_str_eq(buf, "");
+        free(TAKE_PTR(buf));
+
+        ck_assert_int_eq(read_file_full(missing, 10, &buf, &size), -ENOENT);
+        ck_assert_int_eq(read_file_full(dir, 10, &buf, &size), -EISDIR);
+        ck_assert_ptr_null(buf);
+
+        /* several buffer growths; content and size come back intact, NUL-terminated */
+        _cleanup_free_ char *data = malloc(100001);
+        ck_assert_ptr_nonnull(data);
+        for (size_t i = 0; i < 100000; i++)
+                data[i] = (char) ('a' + i % 26);
+        data[100000] = '\0';
+        tree_write(dir, "big", data);
+        ck_assert_int_eq(read_file_full(big, 100000, &buf, &size), 0);
+        ck_assert_uint_eq(size, 100000);
+        ck_assert_uint_eq(strlen(buf), 100000);
+        ck_assert_int_eq(memcmp(buf, data, 100000), 0);
+        free(TAKE_PTR(buf));
+        ck_assert_int_eq(read_file_full(big, 99999, &buf, &size), -EFBIG);
+        ck_assert_int_eq(read_file_full(big, 65536, &buf, &size), -EFBIG);
+        ck_assert_ptr_null(buf);
+}
+END_TEST
+
+START_TEST(test_write_file_atomic) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *path = path_in(dir, "state.json"), *content = NULL, *names = NULL;
+        struct stat st;
+
+        /* a new file gets the content and exactly the mode asked for */
+        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, 0640), 1);
+        content = tree_read(dir, "state.json");
+        ck_assert_str_eq(content, "hello\n");
+        free(TAKE_PTR(content));
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0640);
+
+        /* same content: nothing written, the inode stays */
+        ino_t ino = st.st_ino;
+        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, 0644), 0);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_ino, ino);
+
+        /* a prefix of the old content is a change (and a shorter file) */
+        ck_assert_int_eq(write_file_atomic(path, "hell", 4, 0644), 1);
+        content = tree_read(dir, "state.json");
+        ck_assert_str_eq(content, "hell");
+        free(TAKE_PTR(content));
+
+        /* a longer content too */
+        ck_assert_int_eq(write_file_atomic(path, "hello world", 11, 0644), 1);
+        content = tree_read(dir, "state.json");
+        ck_assert_str_eq(content, "hello world");
+        free(TAKE_PTR(content));
+
+        /* the mode of the file it replaces wins over the one asked for; the file is replaced, not
+         * rewritten in place (the old inode is still in use while the new one is made) */
+        ck_assert_int_eq(chmod(path, 0600), 0);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ino = st.st_ino;
+        ck_assert_int_eq(write_file_atomic(path, "x", 1, 0644), 1);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_uint_ne(st.st_ino, ino);
+
+        /* empty content */
+        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 1);
+        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 0);
+        content = tree_read(dir, "state.json");
+        ck_assert_str_eq(content, "");
+
+        /* no temporary file left behind */
+        names = dir_list(dir);
+        ck_assert_str_eq(names, "state.json");
+}
+END_TEST
+
+START_TEST(test_write_file_atomic_failures) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *sub = path_in(dir, "sub"), *missing = path_in(dir, "no/such/file"), *names = NULL;
+
+        ck_assert_int_eq(write_file_atomic(missing, "x", 1, 0644), -ENOENT);
+
+        /* replacing a directory fails at rename(); the temp file must be removed again */
+        ck_assert_int_eq(mkdir(sub, 0755), 0);
+        ck_assert_int_eq(write_file_atomic(sub, "x", 1, 0644), -EISDIR);
+        names = dir_list(dir);
+        ck_assert_str_eq(names, "sub");
+}
+END_TEST
+
+START_TEST(test_mkdir_parents) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *deep = path_in(dir, "var/lib/wstuned");
+        _cleanup_free_ char *below_file = path_in(dir, "file/sub");
+        struct stat st;
+
+        ck_assert_int_eq(mkdir_parents(deep, 0755), 0);
+        ck_assert_int_eq(stat(deep, &st), 0);
+        ck_assert(S_ISDIR(st.st_mode));
+        /* again: existing directories are fine */
+        ck_assert_int_eq(mkdir_parents(deep, 0755), 0);
+
+        tree_write(dir, "file", "x");
+        ck_assert_int_eq(mkdir_parents(below_file, 0755), -ENOTDIR);
+}
+END_TEST
+
+static Suite *util_suite(void) {
+        Suite *s = suite_create("util");
+        TCase *tc;
+
+        tc = tcase_create("strings");
+        tcase_add_loop_test(tc, test_path_join_root, 0, ELEMENTSOF(join_cases));
+        tcase_add_loop_test(tc, test_utf8_is_valid, 0, ELEMENTSOF(utf8_cases));
+        tcase_add_loop_test(tc, test_text_position, 0, ELEMENTSOF(position_cases));
+        tcase_add_test(tc, test_strv);
+        tcase_add_test(tc, test_errorf);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("files");
+        tcase_add_test(tc, test_read_file_full);
+        tcase_add_test(tc, test_write_file_atomic);
+        tcase_add_test(tc, test_write_file_atomic_failures);
+        tcase_add_test(tc, test_mkdir_parents);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_main(util_suite());
+}
