@@ -89,13 +89,13 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
                 return r;
         if (name[0] && !profile_name_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid profile name \"%.*s\": use 1-%u of A-Z a-z 0-9 _ . -", 80, name,
+                                         "invalid profile name \"%.*s\": use 1-%u of A-Z a-z 0-9 _ . -", 80, name,
                                          PROFILE_NAME_MAX);
         if (flags & ~APPLY_FLAGS_ALL)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown flags 0x%" PRIx64,
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown flags 0x%" PRIx64,
                                          flags & ~APPLY_FLAGS_ALL);
         if (!name[0] && !m->profile)
-                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, "No active profile; name one");
+                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, "no active profile; name one");
 
         r = bus_verify_manage(m, call, &uid, error);
         if (r <= 0)

@@ -153,6 +153,14 @@ static void key_refresh(ManagedKey *k) {
                 k->state = k->error ? KEY_STATE_ERROR : KEY_STATE_DRIFTED;
 }
 
+/* What Get and Verify show for a key: its state, or "error: <reason>". */
+static const char *key_verdict(const ManagedKey *k, char *buf, size_t size) {
+        if (k->state != KEY_STATE_ERROR)
+                return key_state_to_string(k->state);
+        snprintf(buf, size, "error: %s", strerror(k->error ?: EIO));
+        return buf;
+}
+
 ManagerState manager_state(const Manager *m) {
         bool pending = false;
 
@@ -603,7 +611,7 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                         ManagedKey *k = &m->keys[i];
                         key_refresh(k);
                         if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
-                                            key_state_to_string(k->state))) < 0)
+                                            key_verdict(k, buf, sizeof buf))) < 0)
                                 return r;
                 }
                 return 0;
@@ -628,7 +636,7 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                 if (k && k->spec->policy != KEY_POLICY_IGNORE) {
                         key_refresh(k);
                         if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
-                                            key_state_to_string(k->state))) < 0)
+                                            key_verdict(k, buf, sizeof buf))) < 0)
                                 return r;
                         continue;
                 }
@@ -672,11 +680,7 @@ bool manager_verify(Manager *m, Report *findings) {
                 if (k->spec->policy == KEY_POLICY_IGNORE)
                         continue;
                 key_refresh(k);
-                verdict = key_state_to_string(k->state);
-                if (k->state == KEY_STATE_ERROR) {
-                        snprintf(buf, sizeof buf, "error: %s", strerror(k->error ?: EIO));
-                        verdict = buf;
-                }
+                verdict = key_verdict(k, buf, sizeof buf);
                 if (k->state != KEY_STATE_OK) {
                         ok = false;
                         if (f)

@@ -72,7 +72,7 @@ static int polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                 r = sd_bus_enqueue_for_read(sd_bus_message_get_bus(q->call), q->call);
         if (r < 0) {
                 Manager *m = q->manager;
-                (void) sd_bus_reply_method_errorf(q->call, SD_BUS_ERROR_FAILED, "Cannot process call: %s",
+                (void) sd_bus_reply_method_errorf(q->call, SD_BUS_ERROR_FAILED, "cannot process call: %s",
                                                   strerror(-r));
                 auth_query_unlink(m, q);
                 auth_query_free(q);
@@ -98,7 +98,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
 
         r = caller_uid(call, &uid);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot identify the caller: %s", strerror(-r));
+                return sd_bus_error_set_errnof(error, r, "cannot identify the caller: %s", strerror(-r));
         *ret_uid = uid;
         if (uid == 0)
                 return 1;
@@ -121,7 +121,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
 
         if (m->n_auth_queries >= AUTH_QUERIES_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Too many authorization requests in flight (%u)", AUTH_QUERIES_MAX);
+                                         "too many authorization requests in flight (%u)", AUTH_QUERIES_MAX);
 
         sender = sd_bus_message_get_sender(call);
         if (!sender)
@@ -135,7 +135,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
                                           WSTUNED_POLKIT_ACTION_MANAGE, 0,
                                           sd_bus_message_get_allow_interactive_authorization(call) ? 1u : 0u, "");
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot ask polkit: %s", strerror(-r));
+                return sd_bus_error_set_errnof(error, r, "cannot ask polkit: %s", strerror(-r));
 
         AuthQuery *q = calloc(1, sizeof(AuthQuery));
         if (!q)
@@ -144,7 +144,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
         r = sd_bus_call_async(sd_bus_message_get_bus(call), &q->slot, pk, polkit_reply, q, 0);
         if (r < 0) {
                 auth_query_free(q);
-                return sd_bus_error_set_errnof(error, r, "Cannot ask polkit: %s", strerror(-r));
+                return sd_bus_error_set_errnof(error, r, "cannot ask polkit: %s", strerror(-r));
         }
         q->next = m->auth_queries;
         m->auth_queries = q;

@@ -13,8 +13,8 @@ printf '{\n  "sysctl": {\n    "net.core.somaxconn": 8192,\n  }\n}\n' >"$P/syntax
 printf '{"sysctl": {"net.core.somaxconn": 1e300}}\n' >"$P/range.json"
 printf '{"limits": {"nofile": {"soft": 300000, "hard": 200000}}}\n' >"$P/limits.json"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$P/huge.json"
-# the kernel refuses this value at write time (tcp_syncookies is 0..2)
-printf '{"sysctl": {"net.ipv4.tcp_syncookies": 7, "net.ipv4.tcp_fin_timeout": 21}}\n' >"$P/kernel-says-no.json"
+# the kernel refuses this value at write time (tcp_tw_reuse is 0..2)
+printf '{"sysctl": {"net.ipv4.tcp_tw_reuse": 9, "net.ipv4.tcp_fin_timeout": 21}}\n' >"$P/kernel-says-no.json"
 
 wstuned_start || exit 1
 check_rc "apply ws-server" 0 bus_call Apply st ws-server 0
@@ -25,18 +25,18 @@ expect_invalid() { # NAME MESSAGE-REGEX
         check_match "$1: InvalidProfile" "io.wstune.wstuned1.Error.InvalidProfile" "$OUT"
         check_match "$1: message" "$2" "$OUT"
 }
-expect_invalid trailing "trailing.json:1:43: unexpected data after the JSON value"
+expect_invalid trailing "trailing.json:1:41: unexpected data after the JSON value"
 expect_invalid badkey 'badkey.json: sysctl\["net..core.somaxconn"\]: empty segment in key name'
 expect_invalid dupkey 'dupkey.json: sysctl\["net/core/somaxconn"\]: duplicate key \(same as "net.core.somaxconn"\)'
 expect_invalid badtype 'badtype.json: sysctl\["net.core.somaxconn"\]: value must be a number or a string'
 expect_invalid unknown "unknown.json: colour: unknown field"
 expect_invalid syntax "syntax.json:4:3: syntax error"
-expect_invalid range 'range.json: sysctl\["net.core.somaxconn"\]: number 1e\+300 out of range'
+expect_invalid range 'range.json: sysctl\["net.core.somaxconn"\]: number out of range'
 expect_invalid limits "limits.json: limits.nofile: soft 300000 is above hard 200000"
 expect_invalid huge "huge.json: larger than the 65536 byte limit"
 
 check_rc "wstunectl apply of a broken profile exits 2" 2 wstunectl apply trailing
-check_match "wstunectl prints the position" "trailing.json:1:43" "$OUT"
+check_match "wstunectl prints the position" "trailing.json:1:41" "$OUT"
 check_rc "unknown profile" 1 bus_send Apply string:nosuch uint64:0
 check_match "NoSuchProfile" "io.wstune.wstuned1.Error.NoSuchProfile.*nosuch" "$OUT"
 check_rc "profile name with a slash" 1 bus_send Apply string:../../etc/passwd uint64:0
@@ -64,12 +64,12 @@ check_rc "daemon still answers Verify" 0 bus_call Verify
 # a value the kernel refuses: reported per key, the rest applied, verify fails
 fin_before=$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)
 check_rc "kernel refusal: wstunectl apply exits 1" 1 wstunectl apply kernel-says-no
-check_match "kernel refusal named" "net.ipv4.tcp_syncookies .*error: Invalid argument" "$OUT"
+check_match "kernel refusal named" "net.ipv4.tcp_tw_reuse .*error: Invalid argument" "$OUT"
 check_eq "other key applied" 21 "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
 check_rc "verify fails" 1 wstunectl verify
-check_match "verify names the key" "net.ipv4.tcp_syncookies .*error" "$OUT"
+check_match "verify names the key" "net.ipv4.tcp_tw_reuse .*error" "$OUT"
 check_eq "State degraded" 's "degraded"' "$(bus_prop State)"
-check_no_match "no baseline for the refused key" "tcp_syncookies" "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
+check_no_match "no baseline for the refused key" "tcp_tw_reuse" "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
 check_rc "revert" 0 wstunectl revert
 check_eq "fin_timeout back" "$fin_before" "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
 

@@ -26,7 +26,7 @@ check_match "key changed: caller" '"WSTUNED_CALLER_UID":"0"' "$line"
 check_match "key changed: message old -> new" '"MESSAGE":"net.ipv4.tcp_fin_timeout changed from [0-9]+ to 15 \(profile ws-client\)"' "$line"
 check_match "profile applied entry" '"WSTUNED_PROFILE":"ws-client"' \
         "$(sb_journal -o json MESSAGE_ID="$(id_of PROFILE_APPLIED)")"
-check_match "invalid profile entry names the file and position" 'broken.json:1:36: syntax error' \
+check_match "invalid profile entry names the file and position" 'broken.json:1:35: syntax error' \
         "$(sb_journal -o json MESSAGE_ID="$(id_of PROFILE_INVALID)")"
 check_eq "restored entries on revert" 3 "$(sb_journal -o json MESSAGE_ID="$(id_of KEY_RESTORED)" | grep -c .)"
 check_eq "reverted entry" 1 "$(sb_journal -o json MESSAGE_ID="$(id_of PROFILE_REVERTED)" | grep -c .)"
@@ -47,9 +47,9 @@ cp "$WSTUNED_SOURCE/units/wstuned.catalog" "$CAT/usr/lib/systemd/catalog/"
 check_rc "journalctl --update-catalog accepts the catalog" 0 journalctl --root="$CAT" --update-catalog
 listed=$(journalctl --root="$CAT" --list-catalog 2>&1)
 while read -r name id; do
-        check_match "catalog has $name" "^$id wstuned " "$listed"
+        check_match "catalog has $name" "^$id wstuned: " "$listed"
 done < <(ids)
-check_eq "catalog has no other ids" "$(ids | wc -l)" "$(printf '%s\n' "$listed" | grep -c ' wstuned ')"
+check_eq "catalog has no other ids" "$(ids | wc -l)" "$(printf '%s\n' "$listed" | grep -c ' wstuned: ')"
 rm -rf "$CAT"
 
 check_rc "revert" 0 bus_call Revert

@@ -10,8 +10,9 @@ orig_tw=$(in_ns sysctl -n net.ipv4.tcp_tw_reuse)
 
 wstuned_start || exit 1
 check_rc "apply ws-client" 0 bus_call Apply st ws-client 0
-check_rc "SIGTERM stops cleanly" 0 wstuned_stop
-check_match "state names the profile" '"active_profile": *"ws-client"' "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
+rc=0; wstuned_stop || rc=$?
+check_eq "SIGTERM stops cleanly" 0 "$rc"
+check_match "state names the profile" '"active_profile":[[:space:]]*"ws-client"' "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
 
 # A reboot loses kernel values; the daemon must put them back before it answers on the bus.
 in_ns sysctl -qw net.ipv4.ip_local_port_range="$orig_range" net.ipv4.tcp_fin_timeout="$orig_fin" \
