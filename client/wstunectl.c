@@ -2,7 +2,6 @@
 /* wstunectl.c - the command-line client of wstuned. Every verb is one or two calls on io.wstune.wstuned1
  * over the system bus (public sd-bus only); the answer is printed as an aligned table or, with --json,
  * as one JSON document. The exit status tells scripts what happened: see EXIT STATUS in wstunectl(1). */
-#include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <langinfo.h>
@@ -17,6 +16,7 @@
 
 #include "bus-errors.h"
 #include "config.h"
+#include "json.h"
 #include "util/util.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
@@ -41,9 +41,6 @@ static pid_t pager_pid = 0;
 #define ANSI_YELLOW "\x1b[0;1;33m"
 #define ANSI_BOLD "\x1b[0;1;39m"
 #define ANSI_NORMAL "\x1b[0m"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(cJSON *, cJSON_Delete);
-#define _cleanup_json_ _cleanup_(cJSON_Deletep)
 
 static bool isempty(const char *s) {
         return !s || !s[0];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* json.h - strict JSON parsing for the daemon's own files. Only parsers include this header. */
+/* json.h - strict JSON parsing for the daemon's own files, and the cJSON cleanup helper. Only parsers
+ * and JSON writers (state.c, wstunectl's --json) include this header. */
 #pragma once
 
 #include <cjson/cJSON.h>

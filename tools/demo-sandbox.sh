@@ -25,8 +25,11 @@ in_ns sysctl $keys 2>&1
 say "sysctl net.core.somaxconn    # the host's own value, untouched"
 sysctl net.core.somaxconn
 run busctl --system call io.wstune.wstuned1 /io/wstune/wstuned1 io.wstune.wstuned1.Manager Verify
-say "journalctl -t wstuned -o verbose    # structured entries (some fields)"
-sb_journal -t wstuned -o verbose | grep -E '^\s+(MESSAGE|MESSAGE_ID|WSTUNED_[A-Z_]+)=' | head -24
+say "journalctl -t wstuned"
+sb_journal -t wstuned -o short
+say "journalctl -t wstuned -o verbose MESSAGE_ID=ba4bc392b2e64bfcb868d97b7f26fa8a -n 1    # one 'key changed' entry"
+sb_journal -t wstuned -o verbose MESSAGE_ID=ba4bc392b2e64bfcb868d97b7f26fa8a -n 1 |
+        grep -E '^\s+(PRIORITY|MESSAGE|MESSAGE_ID|WSTUNED_[A-Z_]+)=' 
 run wstunectl revert
 say "sysctl $keys    # in the namespace, after revert"
 in_ns sysctl $keys 2>&1
