@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -62,12 +63,10 @@ static inline void make_dirs(const char *path) {
 
 /* Write dir/rel (creating its parent directories) with exactly size bytes. */
 static inline void tree_write_n(const char *dir, const char *rel, const char *data, size_t size) {
-        _cleanup_free_ char *p = path_in(dir, rel);
-        char *slash = strrchr(p, '/');
+        _cleanup_free_ char *p = path_in(dir, rel), *parent = strdup(p);
 
-        *slash = '\0';
-        make_dirs(p);
-        *slash = '/';
+        ck_assert_ptr_nonnull(parent);
+        make_dirs(dirname(parent));
         FILE *f = fopen(p, "we");
         ck_assert_msg(f, "fopen %s: %m", p);
         ck_assert_uint_eq(fwrite(data, 1, size, f), size);
