@@ -1,8 +1,8 @@
 #!/bin/bash
-# test.sh - install dependencies, build, and run the whole test suite in three stages: the unit and
-# integration suites on a plain build, the system suite (the .deb in a booted container) on the
-# same build, and the unit and integration suites again on an AddressSanitizer +
-# UndefinedBehaviorSanitizer build (the system suite tests the packaged binaries, not these).
+# test.sh - install dependencies, build, and run the whole test suite in four stages: the unit and
+# integration suites on a plain build, the system suites on the same build (the .deb in a booted
+# container, then in a qemu VM with Debian's kernel), and the unit and integration suites again on an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries).
 # Needs root (namespaces, private journald, nspawn); changes nothing on the host. Prints each
 # stage's duration and one summary line at the end.
 set -uo pipefail
@@ -48,13 +48,18 @@ stage() { # NAME COMMAND...  (runs COMMAND, records how long it took)
         echo "=== $name took $((SECONDS - start)) s"
 }
 
-plain() { build build || { status=1; return 1; }; run_tests build --no-suite system; }
-# -v: the container test's PASS/FAIL lines and systemd-analyze's exposure go to the CI log.
+plain() { build build || { status=1; return 1; }; run_tests build --no-suite system --no-suite system-vm; }
+# -v: the PASS/FAIL lines, systemd-analyze's exposure and the VM's timings go to the CI log.
 system() { build build || { status=1; return 1; }; run_tests build --suite system -v; }
-asan() { build build-asan -Db_sanitize=address,undefined || { status=1; return 1; }; run_tests build-asan --no-suite system; }
+vm() { build build || { status=1; return 1; }; run_tests build --suite system-vm -v; }
+asan() {
+        build build-asan -Db_sanitize=address,undefined || { status=1; return 1; }
+        run_tests build-asan --no-suite system --no-suite system-vm
+}
 
 stage unit+integration plain
-stage system system
+stage system-container system
+stage system-vm vm
 stage asan asan
 
 summary=$(printf '%s, ' "${durations[@]}")
