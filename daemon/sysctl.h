@@ -42,5 +42,8 @@ bool sysctl_value_matches(const char *actual, const char *desired, SysctlMatch m
 /* Read a /proc/sys file (full path) and normalise it. -ENOENT when the key does not exist. */
 int sysctl_read(const char *proc_path, char **ret_value);
 
+/* Read through a descriptor kept open on the /proc/sys file (pread at offset 0): one syscall per poll. */
+int sysctl_read_fd(int fd, char **ret_value);
+
 /* Write a value with one write(2), as the kernel reports errors at write time. */
 int sysctl_write(const char *proc_path, const char *value);
