@@ -1,24 +1,35 @@
 #!/bin/bash
-# test.sh - install dependencies, build, and run the whole test suite twice: a plain build and an
-# AddressSanitizer + UndefinedBehaviorSanitizer build. Needs root (namespaces, private journald);
-# changes nothing on the host. Prints one summary line at the end.
+# test.sh - install dependencies, build, and run the whole test suite in three stages: the unit and
+# integration suites on a plain build, the system suite (the .deb in a booted container) on the
+# same build, and the unit and integration suites again on an AddressSanitizer +
+# UndefinedBehaviorSanitizer build (the system suite tests the packaged binaries, not these).
+# Needs root (namespaces, private journald, nspawn); changes nothing on the host. Prints each
+# stage's duration and one summary line at the end.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 [ "$(id -u)" = 0 ] || { echo "tools/test.sh: run as root (sudo tools/test.sh)" >&2; exit 2; }
 tools/deps.sh || exit 2
 
 total_ok=0 total_fail=0 total_skip=0 status=0
-run_suite() { # BUILD_DIR MESON_SETUP_ARGS...
-        local dir=$1 start=$SECONDS
+durations=()
+
+build() { # BUILD_DIR MESON_SETUP_ARGS...
+        local dir=$1
         shift
         echo "=== build $dir $*"
         if [ ! -f "$dir/build.ninja" ]; then
-                meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; status=1; return; }
+                mkdir -p "$dir"
+                meson setup "$dir" "$@" >"$dir/setup.log" 2>&1 || { cat "$dir/setup.log"; return 1; }
         fi
-        ninja -C "$dir" >/dev/null || { ninja -C "$dir"; status=1; return; }
-        echo "=== test $dir"
+        ninja -C "$dir" >/dev/null || { ninja -C "$dir"; return 1; }
+}
+
+run_tests() { # BUILD_DIR MESON_TEST_ARGS...
+        local dir=$1
+        shift
+        echo "=== test $dir $*"
         local out
-        out=$(meson test -C "$dir" --print-errorlogs 2>&1)
+        out=$(meson test -C "$dir" --print-errorlogs "$@" 2>&1)
         local rc=$?
         printf '%s\n' "$out" | grep -Ev '^\s*$'
         [ $rc = 0 ] || status=1
@@ -27,11 +38,26 @@ run_suite() { # BUILD_DIR MESON_SETUP_ARGS...
         fail=$(printf '%s\n' "$out" | awk '/^(Fail|Unexpected Pass|Timeout): */ { n += $NF } END { print n + 0 }')
         skip=$(printf '%s\n' "$out" | sed -n 's/^Skipped: *\([0-9]*\).*/\1/p')
         total_ok=$((total_ok + ${ok:-0})) total_fail=$((total_fail + fail)) total_skip=$((total_skip + ${skip:-0}))
-        echo "=== $dir took $((SECONDS - start)) s"
 }
 
-run_suite build
-run_suite build-asan -Db_sanitize=address,undefined
+stage() { # NAME COMMAND...  (runs COMMAND, records how long it took)
+        local name=$1 start=$SECONDS
+        shift
+        "$@"
+        durations+=("$name $((SECONDS - start)) s")
+        echo "=== $name took $((SECONDS - start)) s"
+}
 
+plain() { build build || { status=1; return 1; }; run_tests build --no-suite system; }
+# -v: the container test's PASS/FAIL lines and systemd-analyze's exposure go to the CI log.
+system() { build build || { status=1; return 1; }; run_tests build --suite system -v; }
+asan() { build build-asan -Db_sanitize=address,undefined || { status=1; return 1; }; run_tests build-asan --no-suite system; }
+
+stage unit+integration plain
+stage system system
+stage asan asan
+
+summary=$(printf '%s, ' "${durations[@]}")
+echo "=== stages: ${summary%, }"
 echo "wstuned: $total_ok passed, $total_fail failed, $total_skip skipped"
 [ $status = 0 ] && [ $total_fail = 0 ] && [ $total_ok -gt 0 ]

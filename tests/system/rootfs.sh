@@ -30,6 +30,7 @@ system_rootfs() {
                         rm -rf "$tmp"
                         return 1
                 fi
+                chmod 755 "$tmp" # mktemp -d makes it 0700, and tar keeps that mode for the guest's /
                 tar -C "$tmp" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
                 rm -rf "$tmp"
         fi

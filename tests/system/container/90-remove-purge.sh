@@ -1,0 +1,25 @@
+# shellcheck shell=bash disable=SC2168 # sourced inside run.sh's run_scenario(), so "local" works
+# 90-remove-purge.sh - the README's remove commands, as written (apt's question is answered by the
+# test's apt.conf.d file, see run.sh). remove stops the daemon and keeps its settings and baseline;
+# purge deletes them. Neither touches the kernel values. Last: the package is gone afterwards.
+local -a lines
+local somaxconn
+mapfile -t lines < <(readme_block remove)
+check_eq "README remove block: remove, then purge" "apt remove wstuned|apt purge wstuned" "$(IFS='|'; echo "${lines[*]}")"
+somaxconn=$(ct sysctl -n net.core.somaxconn)
+
+check_rc "README: ${lines[0]:-}" 0 ct_sh "${lines[0]:-false}"
+check_eq "remove: wstuned stopped" inactive "$(ct systemctl is-active wstuned 2>&1)"
+check_rc "remove: no wstuned process" 1 ct pgrep -x wstuned
+check_rc "remove: the bus name is gone" 1 ct busctl status io.wstune.wstuned1
+check_eq "remove: package state" "deinstall ok config-files" "$(ct dpkg-query -W -f='${Status}' wstuned 2>&1)"
+check_rc "remove: baseline kept in /var/lib/wstuned" 0 ct test -f /var/lib/wstuned/state.json
+check_rc "remove: settings kept in /etc/wstuned" 0 ct test -f /etc/wstuned/wstuned.json
+check_eq "remove: kernel values left as they are" "$somaxconn" "$(ct sysctl -n net.core.somaxconn)"
+
+check_rc "README: ${lines[1]:-}" 0 ct_sh "${lines[1]:-false}"
+check_rc "purge: /var/lib/wstuned removed" 1 ct test -e /var/lib/wstuned
+check_rc "purge: /etc/wstuned removed" 1 ct test -e /etc/wstuned
+check_rc "purge: enablement symlink removed" 1 ct test -L /etc/systemd/system/multi-user.target.wants/wstuned.service
+check_rc "purge: package unknown to dpkg" 1 ct dpkg-query -W wstuned
+check_eq "purge: kernel values left as they are" "$somaxconn" "$(ct sysctl -n net.core.somaxconn)"
