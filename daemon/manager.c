@@ -886,13 +886,41 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
         key_set_actual(k, k->spec->value);
 }
 
+/* Read a key for the poll without allocating when its value did not change (the usual case): into a
+ * stack buffer, then replace k->actual only when it differs. Returns 0 or a negative errno. */
+static int key_poll_read(ManagedKey *k) {
+        char buf[512];
+        int r;
+
+        if (k->fd < 0) {
+                k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (k->fd < 0)
+                        return -errno;
+        }
+        r = sysctl_read_fd_buf(k->fd, buf, sizeof buf);
+        if (r == -E2BIG) {
+                _cleanup_free_ char *value = NULL;
+                r = key_read(k, &value);
+                if (r >= 0)
+                        key_set_actual(k, value);
+                return r;
+        }
+        if (r < 0) {
+                closep(&k->fd);
+                k->fd = -1;
+                return r;
+        }
+        if (!streq_ptr(k->actual, buf))
+                key_set_actual(k, buf);
+        return 0;
+}
+
 /* The drift state machine of one key (see manager_poll()). */
 static void key_poll(Manager *m, ManagedKey *k, uint64_t now, uint64_t trigger) {
-        _cleanup_free_ char *value = NULL;
         KeyState before = k->state;
         int r;
 
-        r = key_read(k, &value);
+        r = key_poll_read(k);
         if (r == -ENOENT || r == -ENOTDIR) {
                 if (before != KEY_STATE_PENDING) {
                         k->pending_since = now;
@@ -911,16 +939,23 @@ static void key_poll(Manager *m, ManagedKey *k, uint64_t now, uint64_t trigger) 
                 k->error = -r;
                 return;
         }
-        key_set_actual(k, value);
+        if (!k->actual)
+                return; /* out of memory keeping the value: try again next poll */
 
-        if (before == KEY_STATE_PENDING)
-                key_apply_late(m, k, value, now, trigger);
-        else if (key_holds(k, value)) {
-                k->state = KEY_STATE_OK;
-                k->error = 0;
-                k->reported = false;
-        } else
-                key_drifted(m, k, value, now);
+        /* key_apply_late() and key_drifted() may replace k->actual: work on a copy of the value read */
+        if (before == KEY_STATE_PENDING || !key_holds(k, k->actual)) {
+                _cleanup_free_ char *value = strdup(k->actual);
+                if (!value)
+                        return;
+                if (before == KEY_STATE_PENDING)
+                        key_apply_late(m, k, value, now, trigger);
+                else
+                        key_drifted(m, k, value, now);
+                return;
+        }
+        k->state = KEY_STATE_OK;
+        k->error = 0;
+        k->reported = false;
 }
 
 size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending) {

@@ -222,6 +222,35 @@ int sysctl_read(const char *proc_path, char **ret_value) {
         return value_normalize(raw, false, ret_value, &reason);
 }
 
+/* Collapse whitespace runs to one space and trim, in place (the output is never longer). */
+static size_t normalize_in_place(char *s) {
+        size_t k = 0;
+        bool space = false;
+
+        for (char *p = s; *p; p++) {
+                if (*p == ' ' || *p == '\t' || *p == '\n') {
+                        space = k > 0;
+                        continue;
+                }
+                if (space)
+                        s[k++] = ' ';
+                space = false;
+                s[k++] = *p;
+        }
+        s[k] = '\0';
+        return k;
+}
+
+int sysctl_read_fd_buf(int fd, char *buf, size_t size) {
+        ssize_t n = pread(fd, buf, size - 1, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= size - 1)
+                return -E2BIG;
+        buf[n] = '\0';
+        return (int) normalize_in_place(buf);
+}
+
 int sysctl_read_fd(int fd, char **ret_value) {
         char buf[4096];
         const char *reason;

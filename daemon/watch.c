@@ -21,12 +21,16 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
         uint64_t now;
 
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
         if (m->profile) {
-                (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
                 manager_poll(m, now, 0, false);
                 bus_manager_publish(m);
         }
-        (void) sd_event_source_set_time_relative(s, poll_interval_usec(m));
+        /* a fixed period from the last due time, so the slack does not add up */
+        uint64_t next = usec + poll_interval_usec(m);
+        if (next <= now)
+                next = now + poll_interval_usec(m);
+        (void) sd_event_source_set_time(s, next);
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
