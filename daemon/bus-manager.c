@@ -152,8 +152,9 @@ static int method_list_profiles(sd_bus_message *call, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Revert and Reload: authorize, run the manager operation, reply with its changes. */
+static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *error,
+                             int (*operation)(Manager *m, uid_t caller, Report *changes, char **ret_error)) {
         _cleanup_free_ char *message = NULL;
         _cleanup_(report_done) Report changes = {};
         uid_t uid;
@@ -163,32 +164,21 @@ static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *err
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        r = manager_revert(m, uid, &changes, &message);
+        r = operation(m, uid, &changes, &message);
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
+        (void) watch_reschedule(m); /* a reload may have changed the poll interval */
         r = reply_report(call, &changes);
         bus_manager_publish(m);
         return r;
 }
 
+static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_privileged(call, userdata, error, manager_revert);
+}
+
 static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *message = NULL;
-        _cleanup_(report_done) Report changes = {};
-        uid_t uid;
-        int r;
-
-        r = bus_verify_manage(m, call, &uid, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
-        r = manager_reload(m, uid, &changes, &message);
-        if (r < 0)
-                return bus_error_from_manager(error, r, message);
-        (void) watch_reschedule(m); /* the poll interval may have changed */
-        r = reply_report(call, &changes);
-        bus_manager_publish(m);
-        return r;
+        return method_privileged(call, userdata, error, manager_reload);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,

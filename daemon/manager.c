@@ -753,7 +753,7 @@ static FightSettings fight_settings(const Manager *m) {
 }
 
 /* Write the desired value of a managed key and read it back; 0 or a positive errno. */
-static int key_write(ManagedKey *k) {
+static int key_write_raw(ManagedKey *k) {
         _cleanup_free_ char *now = NULL;
         int r;
 
@@ -764,6 +764,21 @@ static int key_write(ManagedKey *k) {
         if (r < 0)
                 return -r;
         return sysctl_value_matches(now, k->spec->value, SYSCTL_MATCH_EXACT) ? 0 : ERANGE;
+}
+
+/* Write a managed key from the poll. On failure the key becomes "error" (not retried by later polls) and
+ * the failure is logged; what says what the write was for. */
+static bool key_write(Manager *m, ManagedKey *k, const char *value, const char *what) {
+        int r = key_write_raw(k);
+        if (r == 0)
+                return true;
+        k->state = KEY_STATE_ERROR;
+        k->error = r;
+        log_event(EVENT_KEY_FAILED,
+                  EVENT_FIELDS(.profile = m->profile->name, .key = k->spec->name, .expected = k->spec->value,
+                               .actual = value, .error = r),
+                  "Failed to %s %s from %s to %s: %s", what, k->spec->name, value, k->spec->value, strerror(r));
+        return false;
 }
 
 static void key_set_actual(ManagedKey *k, const char *value) {
@@ -798,17 +813,8 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
                 }
         }
 
-        r = key_write(k);
-        if (r > 0) {
-                k->state = KEY_STATE_ERROR;
-                k->error = r;
-                log_event(EVENT_KEY_FAILED,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                                       .actual = value, .error = r),
-                          "Failed to set %s to %s after it appeared: %s", k->spec->name, k->spec->value,
-                          strerror(r));
+        if (!key_write(m, k, value, "set late key"))
                 return;
-        }
         uint64_t done = now_usec();
         uint64_t delay = done - (trigger && trigger <= done ? trigger : now);
         k->state = KEY_STATE_OK;
@@ -824,7 +830,6 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
 static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t now) {
         const char *profile = m->profile->name;
         FightSettings fs = fight_settings(m);
-        int r;
 
         if (k->error) {
                 /* the kernel refused this value before: retrying every poll would only flood the log */
@@ -865,17 +870,8 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
                 break;
         }
 
-        r = key_write(k);
-        if (r > 0) {
-                k->state = KEY_STATE_ERROR;
-                k->error = r;
-                log_event(EVENT_KEY_FAILED,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                                       .actual = value, .error = r),
-                          "Failed to correct %s from %s to %s: %s", k->spec->name, value, k->spec->value,
-                          strerror(r));
+        if (!key_write(m, k, value, "correct"))
                 return;
-        }
         k->state = KEY_STATE_OK;
         m->drift_corrections++;
         log_event(EVENT_DRIFT_CORRECTED,
