@@ -4,14 +4,19 @@
  * as one JSON document. The exit status tells scripts what happened: see EXIT STATUS in wstunectl(1). */
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <time.h>
 #include <wchar.h>
 
 #include "bus-errors.h"
@@ -864,6 +869,547 @@ static int verb_profiles(sd_bus *bus, char **args) {
         return r < 0 ? log_oom() : EXIT_STATUS_OK;
 }
 
+/* ---- monitor ---- */
+
+/* monitor subscribes and waits; it never calls wstuned except to read a property that a PropertiesChanged
+ * signal only invalidated. So it runs while wstuned is down too, and it keeps following when systemd
+ * restarts the daemon: the bus daemon checks a match's sender (a well-known name) against the name's
+ * owner when it routes each signal, so the matches hold for every later owner, and NameOwnerChanged tells
+ * when the owner comes and goes. SIGINT/SIGTERM end it with 0, losing the bus itself with 3.
+ *
+ * Each event is one line, written as soon as it arrives: stdout is line-buffered and flushed after every
+ * line, and there is no pager. A failed write ends the loop (main() reports it); the reader of a pipe going
+ * away ends it with 0. */
+
+#define WSTUNED_SIGNAL_DRIFTED "Drifted"
+/* Not sent by this daemon yet: a match on a signal that never comes costs nothing. */
+#define WSTUNED_SIGNAL_PRESSURE_CHANGED "PressureChanged"
+
+typedef struct Monitor {
+        sd_event *event;
+} Monitor;
+
+/* End the loop with an exit status; returns 0 so that callbacks can return it. */
+static int monitor_exit(Monitor *m, int status) {
+        (void) sd_event_exit(m->event, status);
+        return 0;
+}
+
+/* A message that does not read as documented: say so on stderr and go on with the next one. */
+static int monitor_ignore(sd_bus_message *message, int r) {
+        const char *member = sd_bus_message_get_member(message);
+
+        fprintf(stderr, "wstunectl: ignoring a malformed %s %s (signature \"%s\"): %s\n",
+                member ?: "reply to", member ? "signal" : "Get",
+                strempty(sd_bus_message_get_signature(message, 1)), strerror(-r));
+        return 0;
+}
+
+/* Every text line starts with the local time of the event, "12:00:01.234". */
+static void monitor_line_begin(void) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[sizeof "HH:MM:SS"];
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (!localtime_r(&ts.tv_sec, &tm) || strftime(buf, sizeof buf, "%H:%M:%S", &tm) == 0)
+                strcpy(buf, "??:??:??");
+        printf("%s.%03ld ", buf, ts.tv_nsec / 1000000);
+}
+
+static int monitor_line_end(Monitor *m) {
+        fputc('\n', stdout);
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return monitor_exit(m, EXIT_STATUS_FAILURE);
+        return 0;
+}
+
+/* A JSON event object with "time" (UTC, microseconds, "2026-11-27T11:00:01.234567Z") and "event". */
+static cJSON *monitor_json_new(const char *event) {
+        _cleanup_json_ cJSON *doc = cJSON_CreateObject();
+        struct timespec ts;
+        struct tm tm;
+        char buf[sizeof "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + 16];
+        size_t n;
+
+        if (!doc)
+                return NULL;
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (!gmtime_r(&ts.tv_sec, &tm) || (n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
+                return NULL;
+        snprintf(buf + n, sizeof buf - n, ".%06ldZ", ts.tv_nsec / 1000);
+        if (json_add(doc, "time", cJSON_CreateString(buf)) < 0 ||
+            json_add(doc, "event", cJSON_CreateString(event)) < 0)
+                return NULL;
+        return TAKE_PTR(doc);
+}
+
+static int monitor_json_print(Monitor *m, const cJSON *doc) {
+        if (json_print(doc) < 0)
+                return monitor_exit(m, log_oom());
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return monitor_exit(m, EXIT_STATUS_FAILURE);
+        return 0;
+}
+
+static int on_drifted(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Monitor *m = userdata;
+        const char *key, *expected, *actual, *action;
+        int r;
+
+        r = sd_bus_message_read(message, "ssss", &key, &expected, &actual, &action);
+        if (r < 0)
+                return monitor_ignore(message, r);
+
+        if (arg_json) {
+                _cleanup_json_ cJSON *doc = monitor_json_new("drifted");
+                if (!doc || json_add(doc, "key", json_string_or_null(key)) < 0 ||
+                    json_add(doc, "expected", json_string_or_null(expected)) < 0 ||
+                    json_add(doc, "actual", json_string_or_null(actual)) < 0 ||
+                    json_add(doc, "action", json_string_or_null(action)) < 0)
+                        return monitor_exit(m, log_oom());
+                return monitor_json_print(m, doc);
+        }
+
+        /* The value found, then the profile's; the action says whether wstuned set it back. */
+        monitor_line_begin();
+        fputs("drifted ", stdout);
+        text_put(stdout, cell_text(key));
+        fputc(' ', stdout);
+        text_put(stdout, cell_text(actual));
+        fputs(" -> ", stdout);
+        text_put(stdout, cell_text(expected));
+        fputs(" (", stdout);
+        text_put(stdout, cell_text(action));
+        fputc(')', stdout);
+        return monitor_line_end(m);
+}
+
+static int on_pressure_changed(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Monitor *m = userdata;
+        const char *resource, *level;
+        double ratio;
+        int r;
+
+        r = sd_bus_message_read(message, "ssd", &resource, &level, &ratio);
+        if (r < 0)
+                return monitor_ignore(message, r);
+
+        if (arg_json) {
+                _cleanup_json_ cJSON *doc = monitor_json_new("pressure");
+                if (!doc || json_add(doc, "resource", json_string_or_null(resource)) < 0 ||
+                    json_add(doc, "level", json_string_or_null(level)) < 0 ||
+                    json_add(doc, "ratio", cJSON_CreateNumber(ratio)) < 0)
+                        return monitor_exit(m, log_oom());
+                return monitor_json_print(m, doc);
+        }
+
+        monitor_line_begin();
+        fputs("pressure ", stdout);
+        text_put(stdout, cell_text(resource));
+        fputc(' ', stdout);
+        text_put(stdout, cell_text(level));
+        printf(" %g", ratio);
+        return monitor_line_end(m);
+}
+
+/* A basic value from m as JSON (a file descriptor as null). Returns 1 when a value was read, 0 at the end
+ * of an array. */
+static int basic_read_json(sd_bus_message *m, char type, cJSON **ret) {
+        union {
+                uint8_t y;
+                int b;
+                int16_t n;
+                uint16_t q;
+                int32_t i;
+                uint32_t u;
+                int64_t x;
+                uint64_t t;
+                double d;
+                int h;
+                const char *s;
+        } v;
+        cJSON *item;
+        int r;
+
+        r = sd_bus_message_read_basic(m, type, &v);
+        if (r <= 0)
+                return r;
+        switch (type) {
+        case 'y': item = cJSON_CreateNumber(v.y); break;
+        case 'b': item = cJSON_CreateBool(v.b); break;
+        case 'n': item = cJSON_CreateNumber(v.n); break;
+        case 'q': item = cJSON_CreateNumber(v.q); break;
+        case 'i': item = cJSON_CreateNumber(v.i); break;
+        case 'u': item = cJSON_CreateNumber(v.u); break;
+        case 'x': item = cJSON_CreateNumber((double) v.x); break;
+        case 't': item = cJSON_CreateNumber((double) v.t); break;
+        case 'd': item = cJSON_CreateNumber(v.d); break;
+        case 'h': item = cJSON_CreateNull(); break;
+        default: item = cJSON_CreateString(v.s); break;
+        }
+        if (!item)
+                return -ENOMEM;
+        *ret = item;
+        return 1;
+}
+
+static bool type_is_basic(char type) {
+        return type && strchr("ybnqiuxtdhsog", type);
+}
+
+/* The value of a property, a variant, as JSON: a basic type or an array of one (the daemon's properties
+ * are s, as and t). Anything else is skipped and reads as NULL. An empty string, which the daemon uses for
+ * "none" (no active profile), becomes JSON null, as in the other verbs. */
+static int variant_read_json(sd_bus_message *m, cJSON **ret) {
+        _cleanup_json_ cJSON *value = NULL;
+        const char *contents;
+        int r;
+
+        r = sd_bus_message_peek_type(m, NULL, &contents);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'v', contents);
+        if (r < 0)
+                return r;
+
+        if (type_is_basic(contents[0]) && !contents[1]) {
+                r = basic_read_json(m, contents[0], &value);
+                if (r == 0)
+                        r = -EBADMSG;
+                if (r < 0)
+                        return r;
+                if (cJSON_IsString(value) && isempty(cJSON_GetStringValue(value))) {
+                        cJSON_Delete(value);
+                        value = cJSON_CreateNull();
+                        if (!value)
+                                return -ENOMEM;
+                }
+        } else if (contents[0] == 'a' && type_is_basic(contents[1]) && !contents[2]) {
+                cJSON *item;
+
+                value = cJSON_CreateArray();
+                if (!value)
+                        return -ENOMEM;
+                r = sd_bus_message_enter_container(m, 'a', contents + 1);
+                if (r < 0)
+                        return r;
+                while ((r = basic_read_json(m, contents[1], &item)) > 0)
+                        if ((r = json_append(value, item)) < 0)
+                                return r;
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        } else {
+                r = sd_bus_message_skip(m, contents);
+                if (r < 0)
+                        return r;
+        }
+
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(value);
+        return 0;
+}
+
+/* A JSON value as text: strings filtered, arrays joined with ", " as in status, null as "-". */
+static void value_put(const cJSON *value, bool colored) {
+        if (cJSON_IsString(value)) {
+                const char *text = cell_text(cJSON_GetStringValue(value));
+                cell_print(text, colored ? value_color(text) : NULL, 0);
+        } else if (cJSON_IsNumber(value)) {
+                double d = cJSON_GetNumberValue(value);
+                /* Counters (DriftCorrections) are whole numbers: no exponent for them. */
+                if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double) (int64_t) d)
+                        printf("%" PRIi64, (int64_t) d);
+                else
+                        printf("%g", d);
+        } else if (cJSON_IsBool(value))
+                fputs(cJSON_IsTrue(value) ? "yes" : "no", stdout);
+        else if (cJSON_IsArray(value) && cJSON_GetArraySize(value) > 0) {
+                const cJSON *item;
+                cJSON_ArrayForEach(item, value) {
+                        if (item != value->child)
+                                fputs(", ", stdout);
+                        value_put(item, false);
+                }
+        } else
+                fputc('-', stdout);
+}
+
+/* One property change: "state degraded" (the name in lower case with dashes) or, with --json,
+ * {"event":"property","name":"State","value":"degraded"}. Takes value (NULL: a type not shown). */
+static int monitor_property(Monitor *m, const char *name, cJSON *value_in) {
+        _cleanup_json_ cJSON *value = value_in;
+        _cleanup_free_ char *label = NULL;
+        size_t n = 0;
+
+        if (arg_json) {
+                _cleanup_json_ cJSON *doc = monitor_json_new("property");
+                if (!doc || json_add(doc, "name", cJSON_CreateString(name)) < 0 ||
+                    json_add(doc, "value", value ? TAKE_PTR(value) : cJSON_CreateNull()) < 0)
+                        return monitor_exit(m, log_oom());
+                return monitor_json_print(m, doc);
+        }
+
+        label = malloc(2 * strlen(name) + 1);
+        if (!label)
+                return monitor_exit(m, log_oom());
+        for (const char *c = name; *c; c++) {
+                if (*c >= 'A' && *c <= 'Z') {
+                        if (c != name)
+                                label[n++] = '-';
+                        label[n++] = (char) (*c - 'A' + 'a');
+                } else
+                        label[n++] = *c;
+        }
+        label[n] = '\0';
+
+        monitor_line_begin();
+        text_put(stdout, label);
+        fputc(' ', stdout);
+        value_put(value, streq(name, "State"));
+        return monitor_line_end(m);
+}
+
+typedef struct PropertyGet {
+        Monitor *monitor;
+        char name[];
+} PropertyGet;
+
+static int on_property_get(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        PropertyGet *get = userdata;
+        cJSON *value = NULL;
+        int r;
+
+        if (sd_bus_message_is_method_error(reply, NULL)) {
+                const sd_bus_error *error = sd_bus_message_get_error(reply);
+                fputs("wstunectl: cannot read ", stderr);
+                text_put(stderr, get->name);
+                log_message(": ", error->message ?: error->name);
+                return 0;
+        }
+        r = variant_read_json(reply, &value);
+        if (r == -ENOMEM)
+                return monitor_exit(get->monitor, log_oom());
+        if (r < 0)
+                return monitor_ignore(reply, r);
+        return monitor_property(get->monitor, get->name, value);
+}
+
+/* A property that was only invalidated: ask for its value and print it when the answer comes. */
+static int monitor_property_fetch(Monitor *m, sd_bus *bus, const char *name) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_free_ PropertyGet *get = malloc(sizeof(PropertyGet) + strlen(name) + 1);
+        int r;
+
+        if (!get)
+                return -ENOMEM;
+        get->monitor = m;
+        strcpy(get->name, name);
+        r = sd_bus_call_method_async(bus, &slot, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH,
+                                     "org.freedesktop.DBus.Properties", "Get", on_property_get, get, "ss",
+                                     WSTUNED_BUS_INTERFACE, name);
+        if (r < 0)
+                return r;
+        /* The bus owns the pending call and frees get with it, answered or not. */
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        TAKE_PTR(get);
+        return sd_bus_slot_set_floating(slot, 1);
+}
+
+static int on_properties_changed(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        Monitor *m = userdata;
+        const char *interface, *name;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &interface);
+        if (r < 0)
+                return monitor_ignore(message, r);
+        if (!streq(interface, WSTUNED_BUS_INTERFACE))
+                return 0;
+
+        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        if (r < 0)
+                return monitor_ignore(message, r);
+        while ((r = sd_bus_message_enter_container(message, 'e', "sv")) > 0) {
+                cJSON *value = NULL;
+
+                r = sd_bus_message_read_basic(message, 's', &name);
+                if (r >= 0)
+                        r = variant_read_json(message, &value);
+                if (r == -ENOMEM)
+                        return monitor_exit(m, log_oom());
+                if (r < 0)
+                        return monitor_ignore(message, r);
+                r = monitor_property(m, name, value);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return monitor_ignore(message, r);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(message);
+        if (r < 0)
+                return monitor_ignore(message, r);
+
+        r = sd_bus_message_enter_container(message, 'a', "s");
+        if (r < 0)
+                return monitor_ignore(message, r);
+        while ((r = sd_bus_message_read_basic(message, 's', &name)) > 0)
+                if (monitor_property_fetch(m, sd_bus_message_get_bus(message), name) < 0)
+                        log_message("cannot ask for the value of ", name);
+        if (r < 0)
+                return monitor_ignore(message, r);
+        return 0;
+}
+
+/* "wstuned started", "wstuned stopped", "wstuned not running" (at start). */
+static int monitor_daemon_event(Monitor *m, const char *event, const char *text) {
+        if (arg_json) {
+                _cleanup_json_ cJSON *doc = monitor_json_new(event);
+                if (!doc)
+                        return monitor_exit(m, log_oom());
+                return monitor_json_print(m, doc);
+        }
+        monitor_line_begin();
+        fputs(text, stdout);
+        return monitor_line_end(m);
+}
+
+static int on_name_owner_changed(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old_owner, *new_owner;
+        int r;
+
+        r = sd_bus_message_read(message, "sss", &name, &old_owner, &new_owner);
+        if (r < 0)
+                return monitor_ignore(message, r);
+        if (!streq(name, WSTUNED_BUS_NAME))
+                return 0;
+        if (isempty(new_owner))
+                return monitor_daemon_event(userdata, "stopped", "wstuned stopped");
+        return monitor_daemon_event(userdata, "started", "wstuned started");
+}
+
+/* The reader of our pipe is gone ("wstunectl monitor | head -n 1"): stop now, not at the next event. */
+static int on_stdout_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        return monitor_exit(userdata, EXIT_STATUS_OK);
+}
+
+/* sd-bus delivers the loss of the connection as a local Disconnected signal. */
+static int on_message(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        if (!sd_bus_message_is_signal(message, "org.freedesktop.DBus.Local", "Disconnected"))
+                return 0;
+        fprintf(stderr, "wstunectl: lost the connection to the system bus\n");
+        return monitor_exit(userdata, EXIT_STATUS_UNREACHABLE);
+}
+
+static void bus_detach_eventp(sd_bus **bus) {
+        if (*bus)
+                (void) sd_bus_detach_event(*bus);
+}
+
+static int verb_monitor(sd_bus *bus, char **args) {
+        static const struct {
+                const char *member;
+                sd_bus_message_handler_t handler;
+        } signals[] = {
+                { WSTUNED_SIGNAL_DRIFTED, on_drifted },
+                { WSTUNED_SIGNAL_PRESSURE_CHANGED, on_pressure_changed },
+        };
+        static const struct {
+                const char *rule;
+                sd_bus_message_handler_t handler;
+        } rules[] = {
+                { "type='signal',sender='" WSTUNED_BUS_NAME "',path='" WSTUNED_BUS_PATH "',"
+                  "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                  "arg0='" WSTUNED_BUS_INTERFACE "'",
+                  on_properties_changed },
+                { "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                  "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" WSTUNED_BUS_NAME "'",
+                  on_name_owner_changed },
+        };
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        /* Declared after event, so it runs first: the bus lets go of the loop before the loop goes. */
+        _cleanup_(bus_detach_eventp) sd_bus *attached = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Monitor m = {};
+        sigset_t mask;
+        int has_owner, r;
+
+        /* Scripts read the events as they come: one line, one write. */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+
+        r = sd_event_new(&event);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: cannot create an event loop: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        m.event = event;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        /* Blocked signals reach the signalfd even when the shell started us with SIGINT ignored (cmd &).
+         * No handler: the loop exits with status 0. */
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+            (r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL)) < 0) {
+                fprintf(stderr, "wstunectl: cannot watch for SIGINT and SIGTERM: %s\n",
+                        strerror(r < 0 ? -r : errno));
+                return EXIT_STATUS_FAILURE;
+        }
+
+        /* A pipe, a socket or a terminal can be watched; for a regular file or /dev/null this fails, and
+         * there is no reader to lose. */
+        (void) sd_event_add_io(event, NULL, STDOUT_FILENO, EPOLLERR | EPOLLHUP, on_stdout_hangup, &m);
+
+        r = sd_bus_add_filter(bus, NULL, on_message, &m);
+        if (r < 0)
+                return log_oom();
+        for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
+                r = sd_bus_match_signal(bus, NULL, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
+                                        signals[i].member, signals[i].handler, &m);
+                if (r < 0)
+                        return log_call_error("AddMatch", &error, r);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++) {
+                r = sd_bus_add_match(bus, NULL, rules[i].rule, rules[i].handler, &m);
+                if (r < 0)
+                        return log_call_error("AddMatch", &error, r);
+        }
+
+        /* Asked after the matches are in place, so a start in between is not missed. */
+        r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", &error, &reply, "s", WSTUNED_BUS_NAME);
+        if (r < 0)
+                return log_call_error("NameHasOwner", &error, r);
+        r = sd_bus_message_read(reply, "b", &has_owner);
+        if (r < 0)
+                return log_parse_error("NameHasOwner", r);
+
+        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: cannot attach the bus to the event loop: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        attached = bus;
+
+        if (!has_owner)
+                (void) monitor_daemon_event(&m, "not-running", "wstuned not running");
+
+        r = sd_event_loop(event);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: event loop failed: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        return r;
+}
+
 /* ---- command line ---- */
 
 typedef struct Verb {
@@ -880,6 +1426,7 @@ static const Verb verbs[] = {
         { "profiles", 0, verb_profiles },
         { "revert", 0, verb_revert },
         { "reload", 0, verb_reload },
+        { "monitor", 0, verb_monitor },
 };
 
 static void help(void) {
@@ -895,11 +1442,12 @@ static void help(void) {
                "  profiles            List the available profiles\n"
                "  revert              Restore the values from before wstuned, deactivate the profile\n"
                "  reload              Re-read configuration and profiles, apply the active profile\n"
+               "  monitor             Follow drift, pressure and state changes live, one line each\n"
                "\n"
                "Options:\n"
                "  -h --help           Show this help\n"
                "     --version        Show the version\n"
-               "     --json           Print one JSON document instead of a table\n"
+               "     --json           Print JSON instead of a table (monitor: one object a line)\n"
                "     --no-pager       Do not pipe the output into a pager\n"
                "     --dry-run        With apply: show what would change, change nothing\n"
                "\n"

@@ -8,6 +8,7 @@
 #include "bus-manager.h"
 #include "config.h"
 #include "polkit.h"
+#include "watch.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
 #define APPLY_FLAGS_ALL APPLY_FLAG_DRY_RUN
@@ -151,8 +152,9 @@ static int method_list_profiles(sd_bus_message *call, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Revert and Reload: authorize, run the manager operation, reply with its changes. */
+static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *error,
+                             int (*operation)(Manager *m, uid_t caller, Report *changes, char **ret_error)) {
         _cleanup_free_ char *message = NULL;
         _cleanup_(report_done) Report changes = {};
         uid_t uid;
@@ -162,31 +164,21 @@ static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *err
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        r = manager_revert(m, uid, &changes, &message);
+        r = operation(m, uid, &changes, &message);
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
+        (void) watch_reschedule(m); /* a reload may have changed the poll interval */
         r = reply_report(call, &changes);
         bus_manager_publish(m);
         return r;
 }
 
+static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_privileged(call, userdata, error, manager_revert);
+}
+
 static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *message = NULL;
-        _cleanup_(report_done) Report changes = {};
-        uid_t uid;
-        int r;
-
-        r = bus_verify_manage(m, call, &uid, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
-        r = manager_reload(m, uid, &changes, &message);
-        if (r < 0)
-                return bus_error_from_manager(error, r, message);
-        r = reply_report(call, &changes);
-        bus_manager_publish(m);
-        return r;
+        return method_privileged(call, userdata, error, manager_reload);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -216,6 +208,13 @@ static int property_get_pending_keys(sd_bus *bus, const char *path, const char *
         return sd_bus_message_append_strv(reply, pending);
 }
 
+static int property_get_drift_corrections(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", m->drift_corrections);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("as", keys), SD_BUS_RESULT("a(ssss)", entries), method_get,
@@ -235,6 +234,9 @@ static const sd_bus_vtable manager_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PendingKeys", "as", property_get_pending_keys, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("DriftCorrections", "t", property_get_drift_corrections, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_SIGNAL_WITH_ARGS("Drifted", SD_BUS_ARGS("s", key, "s", expected, "s", actual, "s", action), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -254,7 +256,7 @@ int bus_manager_attach(Manager *m) {
 void bus_manager_publish(Manager *m) {
         _cleanup_strv_free_ char **pending = NULL;
         _cleanup_free_ char *joined = NULL;
-        const char *changed[4];
+        const char *changed[5];
         size_t n = 0, len = 0;
         const char *profile = m->profile ? m->profile->name : "";
         ManagerState state = manager_state(m);
@@ -287,8 +289,19 @@ void bus_manager_publish(Manager *m) {
                 m->published_pending = TAKE_PTR(joined);
                 changed[n++] = "PendingKeys";
         }
+        if (m->published_corrections != m->drift_corrections) {
+                m->published_corrections = m->drift_corrections;
+                changed[n++] = "DriftCorrections";
+        }
         changed[n] = NULL;
         if (n > 0 && !first)
                 (void) sd_bus_emit_properties_changed_strv(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
                                                            (char **) changed);
+}
+
+void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
+                              const char *action) {
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key,
+                                          expected, actual, action);
 }

@@ -9,3 +9,8 @@ int bus_manager_attach(Manager *m);
 
 /* Send PropertiesChanged for whatever changed since the last call. */
 void bus_manager_publish(Manager *m);
+
+/* The Drifted signal: a managed key was found with another value; action is what wstuned did about it
+ * (corrected, reported, backed-off). Nothing when not on a bus. */
+void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
+                              const char *action);

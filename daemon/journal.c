@@ -22,6 +22,10 @@ static const EventKind event_table[_EVENT_MAX] = {
         [EVENT_PROFILE_INVALID] = { WSTUNED_MESSAGE_PROFILE_INVALID, LOG_ERR },
         [EVENT_PROFILE_REVERTED] = { WSTUNED_MESSAGE_PROFILE_REVERTED, LOG_NOTICE },
         [EVENT_KEY_RESTORED] = { WSTUNED_MESSAGE_KEY_RESTORED, LOG_NOTICE },
+        [EVENT_DRIFT_CORRECTED] = { WSTUNED_MESSAGE_DRIFT_CORRECTED, LOG_WARNING },
+        [EVENT_DRIFT_REPORTED] = { WSTUNED_MESSAGE_DRIFT_REPORTED, LOG_ERR },
+        [EVENT_KEY_APPLIED_LATE] = { WSTUNED_MESSAGE_KEY_APPLIED_LATE, LOG_NOTICE },
+        [EVENT_KEY_FIGHTING] = { WSTUNED_MESSAGE_KEY_FIGHTING, LOG_CRIT },
 };
 
 static LogTarget log_target = LOG_TARGET_JOURNAL;
@@ -38,7 +42,7 @@ LogTarget log_target_from_string(const char *s) {
         return _LOG_TARGET_INVALID;
 }
 
-#define FIELDS_MAX 12
+#define FIELDS_MAX 14
 
 static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) _printf_(4, 5);
 static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) {
@@ -90,6 +94,10 @@ void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
                 iov_add(iov, bufs, &n, "WSTUNED_EXPECTED=%s", f->expected);
         if (f->actual)
                 iov_add(iov, bufs, &n, "WSTUNED_ACTUAL=%s", f->actual);
+        if (f->action)
+                iov_add(iov, bufs, &n, "WSTUNED_ACTION=%s", f->action);
+        if (f->delay_usec > 0)
+                iov_add(iov, bufs, &n, "WSTUNED_DELAY_USEC=%llu", (unsigned long long) f->delay_usec);
         if (f->caller != (uid_t) -1)
                 iov_add(iov, bufs, &n, "WSTUNED_CALLER_UID=%u", (unsigned) f->caller);
         if (f->error > 0)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/util.h"
@@ -16,6 +17,10 @@
 #define WSTUNED_MESSAGE_PROFILE_INVALID "c6222455683e4330a2647dc99bb23d54"
 #define WSTUNED_MESSAGE_PROFILE_REVERTED "6a6f255c6362407d8d92c0ea91536e6f"
 #define WSTUNED_MESSAGE_KEY_RESTORED "211ac8d7c9d24384ad30a9d10b14f6d0"
+#define WSTUNED_MESSAGE_DRIFT_CORRECTED "4d1026356712415eb75df6f19aa77f26"
+#define WSTUNED_MESSAGE_DRIFT_REPORTED "56d958f194dc4f5e9000125787d1b492"
+#define WSTUNED_MESSAGE_KEY_APPLIED_LATE "99dd800884584a318e00b28dc1fd9986"
+#define WSTUNED_MESSAGE_KEY_FIGHTING "d5847d83f12448149bfd388d1a1b202e"
 
 typedef enum LogEvent {
         EVENT_PROFILE_APPLIED,
@@ -26,6 +31,10 @@ typedef enum LogEvent {
         EVENT_PROFILE_INVALID,
         EVENT_PROFILE_REVERTED,
         EVENT_KEY_RESTORED,
+        EVENT_DRIFT_CORRECTED,
+        EVENT_DRIFT_REPORTED,
+        EVENT_KEY_APPLIED_LATE,
+        EVENT_KEY_FIGHTING,
         _EVENT_MAX,
 } LogEvent;
 
@@ -35,6 +44,8 @@ typedef struct EventFields {
         const char *key;
         const char *expected;
         const char *actual;
+        const char *action; /* what wstuned did about a drift: corrected, reported, backed-off */
+        uint64_t delay_usec; /* applied-late: time from the trigger to the write; 0 = none */
         int error;      /* positive errno, 0 = none */
         uid_t caller;   /* (uid_t) -1 = none */
 } EventFields;

@@ -11,6 +11,7 @@
 #include "journal.h"
 #include "manager.h"
 #include "polkit.h"
+#include "watch.h"
 
 static const char *arg_root = NULL;
 static const char *arg_kernel_root = NULL;
@@ -124,6 +125,11 @@ static int run(void) {
         r = sd_bus_set_exit_on_disconnect(m->bus, true);
         if (r < 0)
                 goto out;
+        r = watch_start(m);
+        if (r < 0) {
+                log_error("Cannot start the drift watch: %s", strerror(-r));
+                goto out;
+        }
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=Profile %s, state %s", m->profile ? m->profile->name : "(none)",
                           manager_state_to_string(manager_state(m)));
@@ -133,6 +139,7 @@ static int run(void) {
         r = sd_event_loop(m->event);
         (void) sd_notify(false, "STOPPING=1");
 out:
+        watch_stop(m);
         auth_queries_free(m);
         if (m->bus) {
                 sd_bus_flush(m->bus);

@@ -8,9 +8,12 @@
  *  3. write: restore keys the new profile no longer manages, write the new values one write(2)
  *     each, read them back, then drop baseline entries of writes that did not happen.
  * Revert writes the baseline back and forgets the profile. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "bus-manager.h"
 #include "config.h"
 #include "journal.h"
 #include "manager.h"
@@ -85,8 +88,15 @@ static void keys_free(ManagedKey *keys, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(keys[i].proc_path);
                 free(keys[i].actual);
+                closep(&keys[i].fd);
         }
         free(keys);
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
 Manager *manager_free(Manager *m) {
@@ -129,8 +139,32 @@ static char *expected_string(const ProfileKey *k) {
         return strdup(k->value);
 }
 
-/* Read a managed key and derive its state. A failed write stays an error until the value holds. */
-static void key_refresh(ManagedKey *k) {
+/* Read a managed key through its kept descriptor, opening it first when needed. A module that goes away
+ * takes its sysctl table with it: reads then fail with ENOENT, and the descriptor is dropped so the next
+ * read opens the new file. */
+static int key_read(ManagedKey *k, char **ret) {
+        int r;
+
+        if (k->fd < 0) {
+                k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (k->fd < 0)
+                        return -errno;
+        }
+        r = sysctl_read_fd(k->fd, ret);
+        if (r < 0 && r != -ENOMEM) {
+                closep(&k->fd);
+                k->fd = -1;
+        }
+        return r;
+}
+
+static bool key_holds(const ManagedKey *k, const char *value) {
+        return sysctl_value_matches(value, k->spec->value, key_match(k->spec));
+}
+
+/* Read a managed key and derive its state. A failed write stays an error until the value holds; a key
+ * wstuned backs off from stays "fighting" while it does not hold. */
+static void key_refresh(ManagedKey *k, uint64_t now) {
         char *value = NULL;
         int r;
 
@@ -138,19 +172,23 @@ static void key_refresh(ManagedKey *k) {
                 k->state = KEY_STATE_UNMANAGED;
                 return;
         }
-        r = sysctl_read(k->proc_path, &value);
+        r = key_read(k, &value);
         free(k->actual);
         k->actual = value;
-        if (r == -ENOENT)
+        if (r == -ENOENT || r == -ENOTDIR) {
+                if (k->state != KEY_STATE_PENDING)
+                        k->pending_since = now;
                 k->state = KEY_STATE_PENDING;
-        else if (r < 0) {
+        } else if (r < 0) {
                 k->state = KEY_STATE_ERROR;
                 k->error = -r;
-        } else if (sysctl_value_matches(value, k->spec->value, key_match(k->spec))) {
+        } else if (key_holds(k, value)) {
                 k->state = KEY_STATE_OK;
                 k->error = 0;
         } else
-                k->state = k->error ? KEY_STATE_ERROR : KEY_STATE_DRIFTED;
+                k->state = k->error                              ? KEY_STATE_ERROR
+                           : fight_backing_off(&k->fight, now) ? KEY_STATE_FIGHTING
+                                                                : KEY_STATE_DRIFTED;
 }
 
 /* What Get and Verify show for a key: its state, or "error: <reason>". */
@@ -206,15 +244,17 @@ static int manager_install_profile(Manager *m, Profile *p) {
                         profile_free(p);
                         return -ENOMEM;
                 }
+                for (size_t i = 0; i < p->n_keys; i++)
+                        keys[i].fd = -1;
                 for (size_t i = 0; i < p->n_keys; i++) {
                         keys[i].spec = &p->keys[i];
                         keys[i].proc_path = proc_path(m, p->keys[i].path);
                         if (!keys[i].proc_path) {
-                                keys_free(keys, i + 1);
+                                keys_free(keys, p->n_keys);
                                 profile_free(p);
                                 return -ENOMEM;
                         }
-                        key_refresh(&keys[i]);
+                        key_refresh(&keys[i], now_usec());
                 }
         }
         keys_free(m->keys, m->n_keys);
@@ -230,7 +270,7 @@ static void manager_mark_failed(Manager *m, const char *path, int error) {
         for (size_t i = 0; i < m->n_keys; i++)
                 if (streq(m->keys[i].spec->path, path)) {
                         m->keys[i].error = error;
-                        key_refresh(&m->keys[i]);
+                        key_refresh(&m->keys[i], now_usec());
                 }
 }
 
@@ -609,7 +649,7 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
         if (!keys || !keys[0]) {
                 for (size_t i = 0; i < m->n_keys; i++) {
                         ManagedKey *k = &m->keys[i];
-                        key_refresh(k);
+                        key_refresh(k, now_usec());
                         if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
                                             key_verdict(k, buf, sizeof buf))) < 0)
                                 return r;
@@ -634,7 +674,7 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                         if (streq(m->keys[i].spec->path, path))
                                 k = &m->keys[i];
                 if (k && k->spec->policy != KEY_POLICY_IGNORE) {
-                        key_refresh(k);
+                        key_refresh(k, now_usec());
                         if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
                                             key_verdict(k, buf, sizeof buf))) < 0)
                                 return r;
@@ -679,7 +719,7 @@ bool manager_verify(Manager *m, Report *findings) {
 
                 if (k->spec->policy == KEY_POLICY_IGNORE)
                         continue;
-                key_refresh(k);
+                key_refresh(k, now_usec());
                 verdict = key_verdict(k, buf, sizeof buf);
                 if (k->state != KEY_STATE_OK) {
                         ok = false;
@@ -701,4 +741,229 @@ bool manager_verify(Manager *m, Report *findings) {
         } else if (ok)
                 m->verify_failure_logged = false;
         return ok;
+}
+
+static FightSettings fight_settings(const Manager *m) {
+        return (FightSettings) {
+                .corrections = m->settings.fight_corrections,
+                .window_usec = m->settings.fight_window_ms * 1000u,
+                .backoff_usec = m->settings.fight_backoff_ms * 1000u,
+                .backoff_max_usec = m->settings.fight_backoff_max_ms * 1000u,
+        };
+}
+
+/* Write the desired value of a managed key and read it back; 0 or a positive errno. */
+static int key_write_raw(ManagedKey *k) {
+        _cleanup_free_ char *now = NULL;
+        int r;
+
+        r = sysctl_write(k->proc_path, k->spec->value);
+        if (r < 0)
+                return -r;
+        r = key_read(k, &now);
+        if (r < 0)
+                return -r;
+        return sysctl_value_matches(now, k->spec->value, SYSCTL_MATCH_EXACT) ? 0 : ERANGE;
+}
+
+/* Write a managed key from the poll. On failure the key becomes "error" (not retried by later polls) and
+ * the failure is logged; what says what the write was for. */
+static bool key_write(Manager *m, ManagedKey *k, const char *value, const char *what) {
+        int r = key_write_raw(k);
+        if (r == 0)
+                return true;
+        k->state = KEY_STATE_ERROR;
+        k->error = r;
+        log_event(EVENT_KEY_FAILED,
+                  EVENT_FIELDS(.profile = m->profile->name, .key = k->spec->name, .expected = k->spec->value,
+                               .actual = value, .error = r),
+                  "Failed to %s %s from %s to %s: %s", what, k->spec->name, value, k->spec->value, strerror(r));
+        return false;
+}
+
+static void key_set_actual(ManagedKey *k, const char *value) {
+        char *copy = value ? strdup(value) : NULL;
+        free(k->actual);
+        k->actual = copy;
+}
+
+/* A pending key appeared: remember its original value, then set it. */
+static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_t now, uint64_t trigger) {
+        const char *profile = m->profile->name;
+        uint64_t pending_usec = now > k->pending_since ? now - k->pending_since : 0;
+        int r;
+
+        k->error = 0;
+        if (key_holds(k, value)) {
+                k->state = KEY_STATE_OK;
+                return;
+        }
+        if (!state_baseline_get(&m->state, k->spec->path)) {
+                r = state_baseline_set(&m->state, k->spec->path, value);
+                if (r >= 0)
+                        r = manager_save_state(m);
+                if (r < 0) {
+                        /* without the original on disk, Revert could not restore it: do not write */
+                        state_baseline_remove(&m->state, k->spec->path);
+                        k->state = KEY_STATE_ERROR;
+                        k->error = -r;
+                        log_error("Cannot save %s, not setting %s: %s", m->paths.state_file, k->spec->name,
+                                  strerror(-r));
+                        return;
+                }
+        }
+
+        if (!key_write(m, k, value, "set late key"))
+                return;
+        uint64_t done = now_usec();
+        uint64_t delay = done - (trigger && trigger <= done ? trigger : now);
+        k->state = KEY_STATE_OK;
+        log_event(EVENT_KEY_APPLIED_LATE,
+                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
+                               .actual = value, .delay_usec = delay ?: 1),
+                  "%s appeared and was set from %s to %s, %llu µs after %s (pending for %llu ms)", k->spec->name,
+                  value, k->spec->value, (unsigned long long) delay, trigger ? "the kernel event" : "the poll",
+                  (unsigned long long) (pending_usec / 1000u));
+        key_set_actual(k, k->spec->value);
+}
+
+static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t now) {
+        const char *profile = m->profile->name;
+        FightSettings fs = fight_settings(m);
+
+        if (k->error) {
+                /* the kernel refused this value before: retrying every poll would only flood the log */
+                k->state = KEY_STATE_ERROR;
+                return;
+        }
+
+        if (k->spec->policy == KEY_POLICY_WARN) {
+                k->state = KEY_STATE_DRIFTED;
+                if (k->reported)
+                        return;
+                k->reported = true;
+                log_event(EVENT_DRIFT_REPORTED,
+                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
+                                       .actual = value, .action = "reported"),
+                          "%s drifted from %s to %s (policy warn: not corrected)", k->spec->name, k->spec->value,
+                          value);
+                bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "reported");
+                return;
+        }
+
+        switch (fight_check(&k->fight, &fs, now)) {
+        case FIGHT_WAIT:
+                k->state = KEY_STATE_FIGHTING;
+                return;
+        case FIGHT_BACK_OFF:
+                k->state = KEY_STATE_FIGHTING;
+                log_event(EVENT_KEY_FIGHTING,
+                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
+                                       .actual = value, .action = "backed-off"),
+                          "Another writer keeps setting %s to %s (wanted %s): not enforcing it for %llu s "
+                          "(round %u)",
+                          k->spec->name, value, k->spec->value, (unsigned long long) (k->fight.backoff_usec / 1000000u),
+                          k->fight.rounds);
+                bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "backed-off");
+                return;
+        case FIGHT_CORRECT:
+                break;
+        }
+
+        if (!key_write(m, k, value, "correct"))
+                return;
+        k->state = KEY_STATE_OK;
+        m->drift_corrections++;
+        log_event(EVENT_DRIFT_CORRECTED,
+                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
+                               .actual = value, .action = "corrected"),
+                  "%s drifted from %s to %s and was set back", k->spec->name, k->spec->value, value);
+        bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "corrected");
+        key_set_actual(k, k->spec->value);
+}
+
+/* Read a key for the poll without allocating when its value did not change (the usual case): into a
+ * stack buffer, then replace k->actual only when it differs. Returns 0 or a negative errno. */
+static int key_poll_read(ManagedKey *k) {
+        char buf[512];
+        int r;
+
+        if (k->fd < 0) {
+                k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (k->fd < 0)
+                        return -errno;
+        }
+        r = sysctl_read_fd_buf(k->fd, buf, sizeof buf);
+        if (r == -E2BIG) {
+                _cleanup_free_ char *value = NULL;
+                r = key_read(k, &value);
+                if (r >= 0)
+                        key_set_actual(k, value);
+                return r;
+        }
+        if (r < 0) {
+                closep(&k->fd);
+                k->fd = -1;
+                return r;
+        }
+        if (!streq_ptr(k->actual, buf))
+                key_set_actual(k, buf);
+        return 0;
+}
+
+/* The drift state machine of one key (see manager_poll()). */
+static void key_poll(Manager *m, ManagedKey *k, uint64_t now, uint64_t trigger) {
+        KeyState before = k->state;
+        int r;
+
+        r = key_poll_read(k);
+        if (r == -ENOENT || r == -ENOTDIR) {
+                if (before != KEY_STATE_PENDING) {
+                        k->pending_since = now;
+                        log_event(EVENT_KEY_PENDING,
+                                  EVENT_FIELDS(.profile = m->profile->name, .key = k->spec->name,
+                                               .expected = k->spec->value),
+                                  "%s went away (module unloaded?); it will be set to %s when it appears again",
+                                  k->spec->name, k->spec->value);
+                }
+                k->state = KEY_STATE_PENDING;
+                key_set_actual(k, NULL);
+                return;
+        }
+        if (r < 0) {
+                k->state = KEY_STATE_ERROR;
+                k->error = -r;
+                return;
+        }
+        if (!k->actual)
+                return; /* out of memory keeping the value: try again next poll */
+
+        /* key_apply_late() and key_drifted() may replace k->actual: work on a copy of the value read */
+        if (before == KEY_STATE_PENDING || !key_holds(k, k->actual)) {
+                _cleanup_free_ char *value = strdup(k->actual);
+                if (!value)
+                        return;
+                if (before == KEY_STATE_PENDING)
+                        key_apply_late(m, k, value, now, trigger);
+                else
+                        key_drifted(m, k, value, now);
+                return;
+        }
+        k->state = KEY_STATE_OK;
+        k->error = 0;
+        k->reported = false;
+}
+
+size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending) {
+        size_t pending = 0;
+
+        for (size_t i = 0; i < m->n_keys; i++) {
+                ManagedKey *k = &m->keys[i];
+                if (k->spec->policy == KEY_POLICY_IGNORE || (only_pending && k->state != KEY_STATE_PENDING))
+                        continue;
+                key_poll(m, k, now, trigger);
+                if (k->state == KEY_STATE_PENDING)
+                        pending++;
+        }
+        return pending;
 }

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "drift.h"
 #include "profile.h"
 #include "report.h"
 #include "settings.h"
@@ -54,9 +55,13 @@ void paths_done(Paths *p);
 typedef struct ManagedKey {
         const ProfileKey *spec; /* points into Manager.profile */
         char *proc_path;
+        int fd; /* kept open for reading, so a poll is one pread(); -1 while the key is absent */
         KeyState state;
         char *actual; /* last value read; NULL when absent */
         int error;    /* errno of the last failed read or write */
+        uint64_t pending_since; /* CLOCK_MONOTONIC µs when found absent */
+        bool reported;          /* this drift (left in place) or this fight round is logged already */
+        FightTracker fight;
 } ManagedKey;
 
 typedef struct AuthQuery AuthQuery;
@@ -70,8 +75,15 @@ typedef struct Manager {
         size_t n_keys;
         bool verify_failure_logged;
 
+        uint64_t drift_corrections; /* values set back since start */
+
         sd_event *event;
         sd_bus *bus;
+        sd_event_source *poll_source;   /* drift poll timer */
+        sd_event_source *uevent_source; /* kernel uevents: modules and devices that add sysctls */
+        sd_event_source *settle_source; /* quick re-checks of pending keys after a uevent */
+        unsigned settle_attempts;
+        uint64_t uevent_usec; /* when the last relevant uevent arrived */
         AuthQuery *auth_queries;
         unsigned n_auth_queries;
 
@@ -79,6 +91,7 @@ typedef struct Manager {
         char *published_profile;
         ManagerState published_state;
         char *published_pending;
+        uint64_t published_corrections;
 } Manager;
 
 int manager_new(Manager **ret);
@@ -97,6 +110,12 @@ int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error);
 /* -EINVAL for a malformed key, -ENOENT for one /proc/sys does not have; *ret_error names it. */
 int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error);
 bool manager_verify(Manager *m, Report *findings);
+
+/* One drift pass at now (CLOCK_MONOTONIC µs): re-read the keys (only the pending ones when only_pending),
+ * apply keys that appeared, correct, report or back off from drift as each key's policy says.
+ * trigger is when the event that caused the pass happened (a uevent), for the late-apply delay; 0 when
+ * the pass was a timer's. Returns how many keys are still pending. */
+size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending);
 
 ManagerState manager_state(const Manager *m);
 /* Dot-form names of pending keys, NULL-terminated. */

@@ -5,7 +5,13 @@
 #include "settings.h"
 
 void settings_init(Settings *s) {
-        *s = (Settings) { .poll_interval_ms = SETTINGS_POLL_INTERVAL_MS_DEFAULT };
+        *s = (Settings) {
+                .poll_interval_ms = SETTINGS_POLL_INTERVAL_MS_DEFAULT,
+                .fight_corrections = SETTINGS_FIGHT_CORRECTIONS_DEFAULT,
+                .fight_window_ms = SETTINGS_FIGHT_WINDOW_MS_DEFAULT,
+                .fight_backoff_ms = SETTINGS_FIGHT_BACKOFF_MS_DEFAULT,
+                .fight_backoff_max_ms = SETTINGS_FIGHT_BACKOFF_MAX_MS_DEFAULT,
+        };
 }
 
 void settings_done(Settings *s) {
@@ -14,12 +20,28 @@ void settings_done(Settings *s) {
 }
 
 int settings_parse(const char *origin, const char *buf, size_t size, Settings *ret, char **ret_error) {
-        static const char *const allowed[] = { "profile", "poll_interval_ms", NULL };
+        static const char *const allowed[] = { "profile",         "poll_interval_ms",     "fight_corrections",
+                                               "fight_window_ms", "fight_backoff_ms",     "fight_backoff_max_ms",
+                                               NULL };
         _cleanup_json_ cJSON *root = NULL;
         const cJSON *bad, *c;
         Settings s;
         long long n;
         int r;
+
+        /* Integer settings: name, where it goes, bounds. */
+        const struct {
+                const char *name;
+                uint64_t *u64;
+                unsigned *u;
+                long long min, max;
+        } numbers[] = {
+                { "poll_interval_ms", &s.poll_interval_ms, NULL, SETTINGS_POLL_INTERVAL_MS_MIN, SETTINGS_POLL_INTERVAL_MS_MAX },
+                { "fight_corrections", NULL, &s.fight_corrections, 1, SETTINGS_FIGHT_CORRECTIONS_MAX },
+                { "fight_window_ms", &s.fight_window_ms, NULL, 1000, SETTINGS_MS_MAX },
+                { "fight_backoff_ms", &s.fight_backoff_ms, NULL, 1000, SETTINGS_MS_MAX },
+                { "fight_backoff_max_ms", &s.fight_backoff_max_ms, NULL, 1000, SETTINGS_MS_MAX },
+        };
 
         if (size > SETTINGS_SIZE_MAX)
                 return errorf(ret_error, -EFBIG, "%s: larger than the %u byte limit", origin, SETTINGS_SIZE_MAX);
@@ -35,13 +57,22 @@ int settings_parse(const char *origin, const char *buf, size_t size, Settings *r
 
         settings_init(&s);
 
-        c = cJSON_GetObjectItemCaseSensitive(root, "poll_interval_ms");
-        if (c) {
-                if (!json_get_integer(c, &n) || n < SETTINGS_POLL_INTERVAL_MS_MIN || n > SETTINGS_POLL_INTERVAL_MS_MAX)
-                        return errorf(ret_error, -EINVAL, "%s: poll_interval_ms: must be an integer %u..%u", origin,
-                                      SETTINGS_POLL_INTERVAL_MS_MIN, SETTINGS_POLL_INTERVAL_MS_MAX);
-                s.poll_interval_ms = (uint64_t) n;
+        for (size_t i = 0; i < ELEMENTSOF(numbers); i++) {
+                c = cJSON_GetObjectItemCaseSensitive(root, numbers[i].name);
+                if (!c)
+                        continue;
+                if (!json_get_integer(c, &n) || n < numbers[i].min || n > numbers[i].max)
+                        return errorf(ret_error, -EINVAL, "%s: %s: must be an integer %lld..%lld", origin,
+                                      numbers[i].name, numbers[i].min, numbers[i].max);
+                if (numbers[i].u64)
+                        *numbers[i].u64 = (uint64_t) n;
+                else
+                        *numbers[i].u = (unsigned) n;
         }
+        if (s.fight_backoff_max_ms < s.fight_backoff_ms)
+                return errorf(ret_error, -EINVAL, "%s: fight_backoff_max_ms: %llu is below fight_backoff_ms %llu",
+                              origin, (unsigned long long) s.fight_backoff_max_ms,
+                              (unsigned long long) s.fight_backoff_ms);
 
         c = cJSON_GetObjectItemCaseSensitive(root, "profile");
         if (c && !cJSON_IsNull(c)) {

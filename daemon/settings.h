@@ -10,9 +10,20 @@
 #define SETTINGS_POLL_INTERVAL_MS_MIN 100u
 #define SETTINGS_POLL_INTERVAL_MS_MAX 3600000u
 
+#define SETTINGS_FIGHT_CORRECTIONS_DEFAULT 5u
+#define SETTINGS_FIGHT_CORRECTIONS_MAX 64u
+#define SETTINGS_FIGHT_WINDOW_MS_DEFAULT 60000u
+#define SETTINGS_FIGHT_BACKOFF_MS_DEFAULT 60000u
+#define SETTINGS_FIGHT_BACKOFF_MAX_MS_DEFAULT 3600000u
+#define SETTINGS_MS_MAX 86400000u /* one day: the ceiling of every duration setting */
+
 typedef struct Settings {
         char *profile;             /* profile to apply when none was chosen with Apply; NULL = none */
         uint64_t poll_interval_ms; /* drift poll interval */
+        unsigned fight_corrections;  /* more corrections of one key within fight_window_ms is a fight */
+        uint64_t fight_window_ms;
+        uint64_t fight_backoff_ms;     /* first back-off from a fight; doubles each round */
+        uint64_t fight_backoff_max_ms; /* ceiling of the back-off */
 } Settings;
 
 void settings_init(Settings *s);

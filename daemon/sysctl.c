@@ -222,6 +222,71 @@ int sysctl_read(const char *proc_path, char **ret_value) {
         return value_normalize(raw, false, ret_value, &reason);
 }
 
+/* Collapse whitespace runs to one space and trim, in place (the output is never longer). */
+static size_t normalize_in_place(char *s) {
+        size_t k = 0;
+        bool space = false;
+
+        for (char *p = s; *p; p++) {
+                if (*p == ' ' || *p == '\t' || *p == '\n') {
+                        space = k > 0;
+                        continue;
+                }
+                if (space)
+                        s[k++] = ' ';
+                space = false;
+                s[k++] = *p;
+        }
+        s[k] = '\0';
+        return k;
+}
+
+int sysctl_read_fd_buf(int fd, char *buf, size_t size) {
+        ssize_t n = pread(fd, buf, size - 1, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= size - 1)
+                return -E2BIG;
+        buf[n] = '\0';
+        return (int) normalize_in_place(buf);
+}
+
+int sysctl_read_fd(int fd, char **ret_value) {
+        char buf[4096];
+        const char *reason;
+        ssize_t n;
+
+        n = pread(fd, buf, sizeof buf - 1, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n == sizeof buf - 1) {
+                /* a long value (rare): read it whole */
+                _cleanup_free_ char *raw = NULL;
+                size_t size = 0, allocated = sizeof buf * 2;
+                for (;;) {
+                        char *grown = realloc(raw, allocated);
+                        if (!grown)
+                                return -ENOMEM;
+                        raw = grown;
+                        n = pread(fd, raw + size, allocated - size - 1, (off_t) size);
+                        if (n < 0)
+                                return -errno;
+                        if (n == 0)
+                                break;
+                        size += (size_t) n;
+                        if (size + 1 < allocated)
+                                continue;
+                        if (allocated >= 64 * 1024)
+                                return -EFBIG;
+                        allocated *= 2;
+                }
+                raw[size] = '\0';
+                return value_normalize(raw, false, ret_value, &reason);
+        }
+        buf[n] = '\0';
+        return value_normalize(buf, false, ret_value, &reason);
+}
+
 int sysctl_write(const char *proc_path, const char *value) {
         _cleanup_close_ int fd = -1;
         size_t n = strlen(value);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define SYSCTL_NAME_MAX 128   /* longest key name accepted, in bytes */
 #define SYSCTL_VALUE_MAX 256  /* longest value accepted, in bytes (after normalisation) */
@@ -41,6 +42,13 @@ bool sysctl_value_matches(const char *actual, const char *desired, SysctlMatch m
 
 /* Read a /proc/sys file (full path) and normalise it. -ENOENT when the key does not exist. */
 int sysctl_read(const char *proc_path, char **ret_value);
+
+/* Read through a descriptor kept open on the /proc/sys file (pread at offset 0): one syscall per poll. */
+int sysctl_read_fd(int fd, char **ret_value);
+
+/* The same into a caller's buffer, normalised in place, no allocation: the value's length, or -E2BIG
+ * when it does not fit (then use sysctl_read_fd()). */
+int sysctl_read_fd_buf(int fd, char *buf, size_t size);
 
 /* Write a value with one write(2), as the kernel reports errors at write time. */
 int sysctl_write(const char *proc_path, const char *value);

@@ -11,7 +11,7 @@ done
 for m in Get Apply Verify ListProfiles Revert Reload; do
         check_match "wstuned(8) documents $m" "^\.B $m\(" "$(cat "$WSTUNED_SOURCE/man/wstuned.8")"
 done
-for v in status get apply verify profiles revert reload; do
+for v in status get apply verify profiles revert reload monitor; do
         check_match "wstunectl(1) documents $v" "\b$v\b" "$(cat "$WSTUNED_SOURCE/man/wstunectl.1")"
 done
 test_finish

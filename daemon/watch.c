@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* watch.c - the drift poll timer and the uevent listener, feeding manager_poll().
+ *
+ * Every poll_interval_ms the timer re-reads each managed key (one pread() on a kept descriptor each).
+ * Kernel uevents for a loaded module or a new network device make the daemon re-check only the pending
+ * keys, at once: that is how nf_conntrack_max gets its value within milliseconds of Docker loading
+ * nf_conntrack. The kernel may announce a device before its sysctls exist, so while keys stay pending
+ * after a uevent, a short settle timer checks again a few times (20, 100, 500 ms). */
+#include "bus-manager.h"
+#include "journal.h"
+#include "uevent.h"
+#include "watch.h"
+
+static const uint64_t settle_delays_usec[] = { 20000, 100000, 500000 };
+
+static uint64_t poll_interval_usec(const Manager *m) {
+        return m->settings.poll_interval_ms * 1000u;
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (m->profile) {
+                manager_poll(m, now, 0, false);
+                bus_manager_publish(m);
+        }
+        /* a fixed period from the last due time, so the slack does not add up */
+        uint64_t next = usec + poll_interval_usec(m);
+        if (next <= now)
+                next = now + poll_interval_usec(m);
+        (void) sd_event_source_set_time(s, next);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void arm_settle(Manager *m) {
+        if (m->settle_attempts >= ELEMENTSOF(settle_delays_usec))
+                return;
+        (void) sd_event_source_set_time_relative(m->settle_source, settle_delays_usec[m->settle_attempts++]);
+        (void) sd_event_source_set_enabled(m->settle_source, SD_EVENT_ONESHOT);
+}
+
+/* Re-check pending keys; trigger is when the uevent arrived, which the late-apply delay counts from. */
+static void recheck_pending(Manager *m, uint64_t trigger) {
+        if (!m->profile)
+                return;
+        size_t pending = manager_poll(m, trigger, trigger, true);
+        bus_manager_publish(m);
+        if (pending > 0)
+                arm_settle(m);
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        recheck_pending(m, m->uevent_usec);
+        return 0;
+}
+
+static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        bool relevant = false;
+        uint64_t now;
+        int r;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        /* drain the socket: one burst of events is one re-check */
+        while ((r = uevent_receive(fd)) != -EAGAIN) {
+                if (r == -ENOBUFS || r > 0)
+                        relevant = true;
+                else if (r < 0) {
+                        log_warning("Reading kernel uevents failed: %s", strerror(-r));
+                        break;
+                }
+        }
+        if (relevant) {
+                m->settle_attempts = 0;
+                m->uevent_usec = now;
+                recheck_pending(m, now);
+        }
+        return 0;
+}
+
+int watch_start(Manager *m) {
+        int r, fd;
+
+        r = sd_event_add_time_relative(m->event, &m->poll_source, CLOCK_MONOTONIC, poll_interval_usec(m),
+                                       poll_interval_usec(m) / 20, on_poll, m);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(m->event, &m->settle_source, CLOCK_MONOTONIC, UINT64_MAX / 2, 1000,
+                                       on_settle, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->settle_source, SD_EVENT_OFF);
+
+        fd = uevent_open();
+        if (fd < 0) {
+                log_warning("Cannot listen to kernel uevents, late keys are found by the poll only: %s",
+                            strerror(-fd));
+                return 0;
+        }
+        r = sd_event_add_io(m->event, &m->uevent_source, fd, EPOLLIN, on_uevent, m);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return sd_event_source_set_io_fd_own(m->uevent_source, true);
+}
+
+int watch_reschedule(Manager *m) {
+        if (!m->poll_source)
+                return 0;
+        (void) sd_event_source_set_time_accuracy(m->poll_source, poll_interval_usec(m) / 20);
+        int r = sd_event_source_set_time_relative(m->poll_source, poll_interval_usec(m));
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(m->poll_source, SD_EVENT_ONESHOT);
+}
+
+void watch_stop(Manager *m) {
+        m->poll_source = sd_event_source_disable_unref(m->poll_source);
+        m->settle_source = sd_event_source_disable_unref(m->settle_source);
+        m->uevent_source = sd_event_source_disable_unref(m->uevent_source);
+}
