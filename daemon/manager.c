@@ -88,6 +88,7 @@ static void keys_free(ManagedKey *keys, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(keys[i].proc_path);
                 free(keys[i].actual);
+                free(keys[i].raw);
                 closep(&keys[i].fd);
         }
         free(keys);
@@ -757,6 +758,8 @@ static int key_write_raw(ManagedKey *k) {
         _cleanup_free_ char *now = NULL;
         int r;
 
+        k->raw = mfree(k->raw); /* the bytes read before this write no longer say the key holds */
+
         r = sysctl_write(k->proc_path, k->spec->value);
         if (r < 0)
                 return -r;
@@ -882,41 +885,59 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
         key_set_actual(k, k->spec->value);
 }
 
-/* Read a key for the poll without allocating when its value did not change (the usual case): into a
- * stack buffer, then replace k->actual only when it differs. Returns 0 or a negative errno. */
-static int key_poll_read(ManagedKey *k) {
-        char buf[512];
-        int r;
+/* Read a key for the poll into buf (size bytes). A key that held at the last poll and reads the same
+ * bytes again (the usual case) needs nothing more: returns 1. Otherwise k->actual is updated, buf keeps
+ * the raw bytes (*ret_raw_len of them, 0 when they did not fit) and 0 is returned, or a negative errno.
+ * No allocation unless the value changed. */
+#define KEY_POLL_BUFFER 512u
 
+static int key_poll_read(ManagedKey *k, char *buf, size_t size, size_t *ret_raw_len) {
+        char value[KEY_POLL_BUFFER];
+        ssize_t n;
+
+        *ret_raw_len = 0;
         if (k->fd < 0) {
                 k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (k->fd < 0)
                         return -errno;
         }
-        r = sysctl_read_fd_buf(k->fd, buf, sizeof buf);
-        if (r == -E2BIG) {
-                _cleanup_free_ char *value = NULL;
-                r = key_read(k, &value);
-                if (r >= 0)
-                        key_set_actual(k, value);
-                return r;
-        }
-        if (r < 0) {
+        n = pread(k->fd, buf, MIN(size, sizeof value) - 1, 0);
+        if (n < 0) {
+                int r = -errno;
                 closep(&k->fd);
                 k->fd = -1;
                 return r;
         }
-        if (!streq_ptr(k->actual, buf))
-                key_set_actual(k, buf);
+        if ((size_t) n >= MIN(size, sizeof value) - 1) {
+                /* a long value (rare): read it whole, no fast path */
+                _cleanup_free_ char *whole = NULL;
+                int r = key_read(k, &whole);
+                if (r >= 0)
+                        key_set_actual(k, whole);
+                return r < 0 ? r : 0;
+        }
+        if (k->state == KEY_STATE_OK && k->raw && (size_t) n == k->raw_len && memcmp(buf, k->raw, (size_t) n) == 0)
+                return 1;
+
+        *ret_raw_len = (size_t) n;
+        memcpy(value, buf, (size_t) n);
+        value[n] = '\0';
+        sysctl_normalize_in_place(value);
+        if (!streq_ptr(k->actual, value))
+                key_set_actual(k, value);
         return 0;
 }
 
 /* The drift state machine of one key (see manager_poll()). */
 static void key_poll(Manager *m, ManagedKey *k, uint64_t now, uint64_t trigger) {
         KeyState before = k->state;
+        char raw[KEY_POLL_BUFFER];
+        size_t raw_len;
         int r;
 
-        r = key_poll_read(k);
+        r = key_poll_read(k, raw, sizeof raw, &raw_len);
+        if (r == 1)
+                return; /* held before, same bytes now */
         if (r == -ENOENT || r == -ENOTDIR) {
                 if (before != KEY_STATE_PENDING) {
                         k->pending_since = now;
@@ -952,6 +973,12 @@ static void key_poll(Manager *m, ManagedKey *k, uint64_t now, uint64_t trigger) 
         k->state = KEY_STATE_OK;
         k->error = 0;
         k->reported = false;
+        /* remember bytes that hold: the next poll that reads them again is done after a memcmp */
+        if (raw_len > 0 && (k->raw_len != raw_len || !k->raw || memcmp(k->raw, raw, raw_len) != 0)) {
+                free(k->raw);
+                k->raw = memdup(raw, raw_len);
+                k->raw_len = k->raw ? raw_len : 0;
+        }
 }
 
 size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending) {

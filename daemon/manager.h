@@ -58,6 +58,8 @@ typedef struct ManagedKey {
         int fd; /* kept open for reading, so a poll is one pread(); -1 while the key is absent */
         KeyState state;
         char *actual; /* last value read; NULL when absent */
+        char *raw;    /* the bytes of the last poll's read, so an unchanged key costs a pread and a memcmp */
+        size_t raw_len;
         int error;    /* errno of the last failed read or write */
         uint64_t pending_since; /* CLOCK_MONOTONIC µs when found absent */
         bool reported;          /* this drift (left in place) or this fight round is logged already */

@@ -223,7 +223,7 @@ int sysctl_read(const char *proc_path, char **ret_value) {
 }
 
 /* Collapse whitespace runs to one space and trim, in place (the output is never longer). */
-static size_t normalize_in_place(char *s) {
+size_t sysctl_normalize_in_place(char *s) {
         size_t k = 0;
         bool space = false;
 
@@ -239,16 +239,6 @@ static size_t normalize_in_place(char *s) {
         }
         s[k] = '\0';
         return k;
-}
-
-int sysctl_read_fd_buf(int fd, char *buf, size_t size) {
-        ssize_t n = pread(fd, buf, size - 1, 0);
-        if (n < 0)
-                return -errno;
-        if ((size_t) n >= size - 1)
-                return -E2BIG;
-        buf[n] = '\0';
-        return (int) normalize_in_place(buf);
 }
 
 int sysctl_read_fd(int fd, char **ret_value) {

@@ -46,9 +46,8 @@ int sysctl_read(const char *proc_path, char **ret_value);
 /* Read through a descriptor kept open on the /proc/sys file (pread at offset 0): one syscall per poll. */
 int sysctl_read_fd(int fd, char **ret_value);
 
-/* The same into a caller's buffer, normalised in place, no allocation: the value's length, or -E2BIG
- * when it does not fit (then use sysctl_read_fd()). */
-int sysctl_read_fd_buf(int fd, char *buf, size_t size);
+/* Normalise what the kernel returned (as sysctl_read() does) in place; returns the new length. */
+size_t sysctl_normalize_in_place(char *s);
 
 /* Write a value with one write(2), as the kernel reports errors at write time. */
 int sysctl_write(const char *proc_path, const char *value);

@@ -16,6 +16,7 @@
 #define _unlikely_(x) __builtin_expect(!!(x), 0)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
         static inline void func##p(type *p) {               \
@@ -63,6 +64,18 @@ static inline bool streq_ptr(const char *a, const char *b) {
 
 static inline const char *strempty(const char *s) {
         return s ?: "";
+}
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+static inline void *memdup(const void *p, size_t n) {
+        void *q = malloc(n ?: 1);
+        if (q && n)
+                memcpy(q, p, n);
+        return q;
 }
 
 /* A NULL-terminated string vector. */

