@@ -186,7 +186,9 @@ static void key_refresh(ManagedKey *k, uint64_t now) {
         } else if (key_holds(k, value)) {
                 k->state = KEY_STATE_OK;
                 k->error = 0;
-        } else
+        } else if (k->state == KEY_STATE_PENDING)
+                ; /* it just appeared: still "pending" (not applied yet) until the poll sets it */
+        else
                 k->state = k->error                              ? KEY_STATE_ERROR
                            : fight_backing_off(&k->fight, now) ? KEY_STATE_FIGHTING
                                                                 : KEY_STATE_DRIFTED;
