@@ -24,6 +24,11 @@ say "sysctl $keys    # in the namespace, after: real kernel values"
 in_ns sysctl $keys 2>&1
 say "sysctl net.core.somaxconn    # the host's own value, untouched"
 sysctl net.core.somaxconn
+say "sysctl -w net.core.somaxconn=1024    # another writer changes a managed key in the namespace"
+in_ns sysctl -w net.core.somaxconn=1024
+sleep 1.5
+say "sysctl net.core.somaxconn    # 1.5 s later: wstuned's drift poll has set it back"
+in_ns sysctl net.core.somaxconn
 run busctl --system call io.wstune.wstuned1 /io/wstune/wstuned1 io.wstune.wstuned1.Manager Verify
 say "journalctl -t wstuned"
 sb_journal -t wstuned -o short
