@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench-stats.h"
 #include "bus-manager.h"
 #include "journal.h"
 #include "manager.h"
@@ -369,30 +370,6 @@ typedef struct Series {
         size_t n;
 } Series;
 
-typedef struct Stats {
-        double median, p99, mean;
-} Stats;
-
-static int compare_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-/* Sorts v. Median of the two middle samples; p99 by nearest rank. */
-static Stats stats_compute(double *v, size_t n) {
-        Stats s = {};
-        double sum = 0;
-
-        if (n == 0)
-                return s;
-        qsort(v, n, sizeof(double), compare_double);
-        for (size_t i = 0; i < n; i++)
-                sum += v[i];
-        s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        s.p99 = v[(n * 99 + 99) / 100 - 1];
-        s.mean = sum / (double) n;
-        return s;
-}
 
 /* printf's widths count bytes; µ and × are two. */
 static void print_padded(const char *s, size_t width) {

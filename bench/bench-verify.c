@@ -19,6 +19,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "bench-stats.h"
 #include "bus-errors.h"
 #include "util/util.h"
 
@@ -52,33 +53,6 @@ static uint64_t now_ns(void) {
         return (uint64_t) ts.tv_sec * UINT64_C(1000000000) + (uint64_t) ts.tv_nsec;
 }
 
-typedef struct Stats {
-        double median;
-        double p99;
-        double mean;
-} Stats;
-
-static int compare_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
-        return (x > y) - (x < y);
-}
-
-/* Sorts v. Median of the two middle samples; p99 by nearest rank, so with 100 samples it is the
- * largest but one, never an interpolation between samples. */
-static Stats stats_compute(double *v, size_t n) {
-        Stats s = {};
-        double sum = 0;
-
-        if (n == 0)
-                return s;
-        qsort(v, n, sizeof(double), compare_double);
-        for (size_t i = 0; i < n; i++)
-                sum += v[i];
-        s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        s.p99 = v[(n * 99 + 99) / 100 - 1];
-        s.mean = sum / (double) n;
-        return s;
-}
 
 static void print_row(const char *what, size_t n, const Stats *s, const char *unit, const char *extra) {
         printf("%s\t%zu\t%.2f\t%.2f\t%.2f\t%s%s%s\n", what, n, s->median, s->p99, s->mean, unit,
