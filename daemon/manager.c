@@ -16,6 +16,7 @@
 #include "bus-manager.h"
 #include "config.h"
 #include "journal.h"
+#include "limits-apply.h"
 #include "manager.h"
 
 static const char *const key_state_table[_KEY_STATE_MAX] = {
@@ -104,6 +105,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         keys_free(m->keys, m->n_keys);
+        limits_forget_processes(m);
         profile_free(m->profile);
         state_done(&m->state);
         settings_done(&m->settings);
@@ -344,7 +346,7 @@ static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
 }
 
 /* The state file lives in state_dir; create it on first use. */
-static int manager_save_state(Manager *m) {
+int manager_save_state(Manager *m) {
         int r = mkdir_parents(m->paths.state_dir, 0755);
         if (r < 0)
                 return r;
@@ -536,6 +538,15 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                 return r;
         }
 
+        /* limits that would lock users out refuse the whole profile, before anything is written */
+        r = limits_check(m, p, ret_error);
+        if (r < 0) {
+                if (r == -EINVAL && ret_error && *ret_error)
+                        log_event(EVENT_PROFILE_INVALID, EVENT_FIELDS(.profile = name, .caller = caller),
+                                  "Profile %s not applied: %s", name, *ret_error);
+                return r;
+        }
+
         r = plan_build(m, p, &plan);
         if (r < 0)
                 return r;
@@ -547,12 +558,14 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                         if (what && (r = report_add(changes, s->name, s->current, s->target, what)) < 0)
                                 return r;
                 }
+                (void) limits_apply(m, p, true, caller, changes);
                 return 0;
         }
 
         r = plan_execute(m, &plan, p->name, caller, changes, counts, ret_error);
         if (r < 0)
                 return r;
+        counts[3] += limits_apply(m, p, false, caller, changes);
 
         r = manager_install_profile(m, TAKE_PTR(p));
         if (r < 0)
@@ -580,6 +593,7 @@ int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error) 
         r = plan_execute(m, &plan, NULL, caller, changes, counts, ret_error);
         if (r < 0)
                 return r;
+        counts[3] += limits_apply(m, NULL, false, caller, changes);
         r = manager_install_profile(m, NULL);
         if (r < 0)
                 return r;
@@ -735,6 +749,13 @@ bool manager_verify(Manager *m, Report *findings) {
         }
         if (f)
                 fclose(f);
+        if (!limits_verify(m, findings)) {
+                if (ok) {
+                        free(failed);
+                        failed = strdup("file-descriptor limits (see wstunectl verify)");
+                }
+                ok = false;
+        }
 
         /* One entry when verification starts failing, not one per call. */
         if (!ok && !m->verify_failure_logged) {

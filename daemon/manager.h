@@ -94,6 +94,11 @@ typedef struct Manager {
         ManagerState published_state;
         char *published_pending;
         uint64_t published_corrections;
+
+        /* processes whose limits Verify checks: found by a /proc scan at most every few seconds */
+        struct ProcMatch *procs;
+        size_t n_procs;
+        uint64_t procs_scanned_usec;
 } Manager;
 
 int manager_new(Manager **ret);
@@ -120,5 +125,8 @@ bool manager_verify(Manager *m, Report *findings);
 size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending);
 
 ManagerState manager_state(const Manager *m);
+
+/* Write the state (active profile, baseline) atomically. */
+int manager_save_state(Manager *m);
 /* Dot-form names of pending keys, NULL-terminated. */
 int manager_pending_keys(const Manager *m, char ***ret);

@@ -54,6 +54,8 @@ Profile *profile_free(Profile *p) {
                 profile_key_done(&p->keys[i]);
         free(p->keys);
         strv_free(p->limits.domains);
+        strv_free(p->limits.processes);
+        strv_free(p->limits.services);
         free(p->name);
         free(p->path);
         free(p->description);
@@ -74,6 +76,24 @@ const ProfileKey *profile_find_key(const Profile *p, const char *path) {
                 if (streq(p->keys[i].path, path))
                         return &p->keys[i];
         return NULL;
+}
+
+int profile_add_key(Profile *p, const char *path, const char *value, SysctlMatch match, KeyPolicy policy) {
+        ProfileKey k = { .path = strdup(path), .name = sysctl_path_to_name(path), .value = strdup(value),
+                         .match = match, .policy = policy };
+
+        if (!k.path || !k.name || !k.value) {
+                profile_key_done(&k);
+                return -ENOMEM;
+        }
+        ProfileKey *keys = realloc(p->keys, (p->n_keys + 1) * sizeof(ProfileKey));
+        if (!keys) {
+                profile_key_done(&k);
+                return -ENOMEM;
+        }
+        p->keys = keys;
+        p->keys[p->n_keys++] = k;
+        return 0;
 }
 
 /* Parse a sysctl value: a number, a string, or { "value", "match", "policy" }. */
@@ -226,13 +246,14 @@ static int parse_nofile(const char *origin, const cJSON *v, ProfileLimits *l, ch
         return 0;
 }
 
-/* A PAM limits.conf domain: "*", a user name, "@group" or "%group". */
+/* A PAM limits.conf domain for nofile: "*", a user name or "@group" ("%group" is for maxlogins only:
+ * pam_limits ignores it for nofile). */
 static bool pam_domain_is_valid(const char *d) {
         size_t n = strlen(d);
 
         if (streq(d, "*"))
                 return true;
-        if (d[0] == '@' || d[0] == '%') {
+        if (d[0] == '@') {
                 d++;
                 n--;
         }
@@ -241,8 +262,54 @@ static bool pam_domain_is_valid(const char *d) {
         return strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
+/* What /proc/PID/comm can hold: 1-15 bytes, printable, no '/'. */
+static bool process_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > 15)
+                return false;
+        for (; *s; s++)
+                if ((unsigned char) *s < ' ' || *s == 0x7f || *s == '/')
+                        return false;
+        return true;
+}
+
+/* A systemd unit name: NAME.service or NAME.scope, of the characters systemd allows. */
+static bool unit_name_is_valid(const char *s) {
+        size_t n = strlen(s);
+        const char *dot = strrchr(s, '.');
+
+        if (n == 0 || n > 255 || !dot || dot == s || (!streq(dot, ".service") && !streq(dot, ".scope")))
+                return false;
+        return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.@\\") == n;
+}
+
+/* An optional list of unique names, each accepted by valid. */
+static int parse_names(const char *origin, const char *field, const cJSON *list, bool (*valid)(const char *),
+                       const char *what, char ***ret, char **ret_error) {
+        const cJSON *c;
+
+        if (!list)
+                return 0;
+        if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > (int) PROFILE_WATCHED_MAX)
+                return errorf(ret_error, -EINVAL, "%s: %s: must be a list of at most %u names", origin, field,
+                              PROFILE_WATCHED_MAX);
+        cJSON_ArrayForEach(c, list) {
+                if (!cJSON_IsString(c) || !valid(c->valuestring))
+                        return errorf(ret_error, -EINVAL, "%s: %s: \"%s\" is not %s", origin, field,
+                                      cJSON_IsString(c) ? c->valuestring : "(not a string)", what);
+                if (strv_contains(*ret, c->valuestring))
+                        return errorf(ret_error, -EINVAL, "%s: %s: \"%s\" listed twice", origin, field,
+                                      c->valuestring);
+                char *copy = strdup(c->valuestring);
+                if (!copy || strv_push(ret, copy) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, char **ret_error) {
-        static const char *const allowed[] = { "nofile", "domains", "layers", NULL };
+        static const char *const allowed[] = { "nofile", "domains", "layers", "processes", "services", "raise_nr_open",
+                                               NULL };
         const cJSON *bad, *c;
         int r;
 
@@ -270,7 +337,7 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
                 cJSON_ArrayForEach(c, domains) {
                         if (!cJSON_IsString(c) || !pam_domain_is_valid(c->valuestring))
                                 return errorf(ret_error, -EINVAL,
-                                              "%s: limits.domains: \"%s\" is not a user, @group, %%group or \"*\"",
+                                              "%s: limits.domains: \"%s\" is not a user, @group or \"*\" (%%group works for maxlogins only)",
                                               origin, cJSON_IsString(c) ? c->valuestring : "(not a string)");
                         if (strv_contains(l->domains, c->valuestring))
                                 return errorf(ret_error, -EINVAL, "%s: limits.domains: \"%s\" listed twice", origin,
@@ -308,6 +375,23 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
                 }
         } else
                 l->layers = (1u << _LIMIT_LAYER_MAX) - 1;
+
+        r = parse_names(origin, "limits.processes", cJSON_GetObjectItemCaseSensitive(obj, "processes"),
+                        process_name_is_valid, "a process name (1-15 characters, as in /proc/PID/comm)",
+                        &l->processes, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_names(origin, "limits.services", cJSON_GetObjectItemCaseSensitive(obj, "services"),
+                        unit_name_is_valid, "a unit name such as ws-go.service", &l->services, ret_error);
+        if (r < 0)
+                return r;
+
+        const cJSON *raise = cJSON_GetObjectItemCaseSensitive(obj, "raise_nr_open");
+        if (raise) {
+                if (!cJSON_IsBool(raise))
+                        return errorf(ret_error, -EINVAL, "%s: limits.raise_nr_open: must be true or false", origin);
+                l->raise_nr_open = cJSON_IsTrue(raise);
+        }
 
         l->present = true;
         return 0;

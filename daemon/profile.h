@@ -14,6 +14,7 @@
 #define PROFILE_NAME_MAX 64u
 #define PROFILE_DESCRIPTION_MAX 512u
 #define PROFILE_DOMAINS_MAX 64u
+#define PROFILE_WATCHED_MAX 64u /* processes and services a profile may list */
 #define PROFILE_NOFILE_MAX 2147483584ull /* the kernel's ceiling for fs.nr_open on 64-bit */
 
 /* What wstuned does when a live value does not match. */
@@ -51,8 +52,11 @@ typedef struct ProfileKey {
 typedef struct ProfileLimits {
         bool present;
         uint64_t nofile_soft, nofile_hard;
-        char **domains;  /* PAM domains: user, @group, %group, "*" */
-        unsigned layers; /* bit mask of 1 << LimitLayer */
+        char **domains;     /* PAM domains: user, @group, "*" */
+        unsigned layers;    /* bit mask of 1 << LimitLayer */
+        char **processes;   /* process names (comm) whose running limit Verify checks */
+        char **services;    /* systemd units whose processes Verify checks */
+        bool raise_nr_open; /* raise fs.nr_open to the hard limit when it is lower, instead of refusing */
 } ProfileLimits;
 
 typedef struct Profile {
@@ -79,6 +83,9 @@ int profile_parse(const char *name, const char *origin, const char *buf, size_t 
 int profile_load(const char *const *dirs, const char *name, Profile **ret, char **ret_error);
 
 const ProfileKey *profile_find_key(const Profile *p, const char *path);
+
+/* Add a key the profile implies (fs.nr_open for a large nofile limit); path relative to /proc/sys. */
+int profile_add_key(Profile *p, const char *path, const char *value, SysctlMatch match, KeyPolicy policy);
 
 typedef struct ProfileInfo {
         char *name;

@@ -10,6 +10,11 @@ void state_done(State *s) {
                 free(s->baseline[i].value);
         }
         free(s->baseline);
+        for (size_t i = 0; i < s->n_files; i++) {
+                free(s->files[i].path);
+                free(s->files[i].content);
+        }
+        free(s->files);
         free(s->active_profile);
         *s = (State) {};
 }
@@ -58,6 +63,49 @@ void state_baseline_remove(State *s, const char *path) {
                 }
 }
 
+const FileBaseline *state_file_get(const State *s, const char *path) {
+        for (size_t i = 0; i < s->n_files; i++)
+                if (streq(s->files[i].path, path))
+                        return &s->files[i];
+        return NULL;
+}
+
+int state_file_set(State *s, const char *path, const char *content, unsigned mode) {
+        FileBaseline f = { .path = strdup(path), .content = content ? strdup(content) : NULL, .mode = mode & 07777 };
+
+        if (!f.path || (content && !f.content)) {
+                free(f.path);
+                free(f.content);
+                return -ENOMEM;
+        }
+        state_file_remove(s, path);
+        if (s->n_files >= STATE_BASELINE_MAX) {
+                free(f.path);
+                free(f.content);
+                return -E2BIG;
+        }
+        FileBaseline *files = realloc(s->files, (s->n_files + 1) * sizeof(FileBaseline));
+        if (!files) {
+                free(f.path);
+                free(f.content);
+                return -ENOMEM;
+        }
+        s->files = files;
+        s->files[s->n_files++] = f;
+        return 0;
+}
+
+void state_file_remove(State *s, const char *path) {
+        for (size_t i = 0; i < s->n_files; i++)
+                if (streq(s->files[i].path, path)) {
+                        free(s->files[i].path);
+                        free(s->files[i].content);
+                        memmove(&s->files[i], &s->files[i + 1], (s->n_files - i - 1) * sizeof(FileBaseline));
+                        s->n_files--;
+                        return;
+                }
+}
+
 int state_set_active(State *s, const char *profile) {
         char *p = NULL;
 
@@ -98,7 +146,7 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return r;
         }
 
-        static const char *const baseline_allowed[] = { "sysctl", NULL };
+        static const char *const baseline_allowed[] = { "sysctl", "files", NULL };
         c = cJSON_GetObjectItemCaseSensitive(root, "baseline");
         sysctl = cJSON_GetObjectItemCaseSensitive(c, "sysctl");
         if (c && (!cJSON_IsObject(c) || (sysctl && !cJSON_IsObject(sysctl))))
@@ -122,6 +170,33 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                 r = state_baseline_set(&s, c->string, c->valuestring);
                 if (r == -E2BIG)
                         return errorf(ret_error, r, "%s: baseline: more than %u entries", origin, STATE_BASELINE_MAX);
+                if (r < 0)
+                        return r;
+        }
+
+        /* "files": { "/etc/docker/daemon.json": { "content": "…", "mode": 420 } or null (did not exist) } */
+        const cJSON *files = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "baseline"),
+                                                             "files");
+        if (files && !cJSON_IsObject(files))
+                return errorf(ret_error, -EINVAL, "%s: baseline.files: must be an object", origin);
+        if ((bad = json_find_duplicate_member(files)))
+                return errorf(ret_error, -EINVAL, "%s: baseline.files[\"%s\"]: duplicate entry", origin, bad->string);
+        cJSON_ArrayForEach(c, files) {
+                static const char *const file_allowed[] = { "content", "mode", NULL };
+                const cJSON *content = cJSON_GetObjectItemCaseSensitive(c, "content");
+                long long mode = 0644;
+
+                if (c->string[0] != '/' || strstr(c->string, "/../") || (!cJSON_IsNull(c) && !cJSON_IsObject(c)) ||
+                    (cJSON_IsObject(c) && (json_find_unknown_member(c, file_allowed) || !cJSON_IsString(content) ||
+                                           !json_get_integer(cJSON_GetObjectItemCaseSensitive(c, "mode"), &mode) ||
+                                           mode < 0 || mode > 07777)))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: baseline.files[\"%s\"]: must be null or { \"content\": text, \"mode\": N }",
+                                      origin, c->string);
+                r = state_file_set(&s, c->string, cJSON_IsObject(c) ? content->valuestring : NULL, (unsigned) mode);
+                if (r == -E2BIG)
+                        return errorf(ret_error, r, "%s: baseline.files: more than %u entries", origin,
+                                      STATE_BASELINE_MAX);
                 if (r < 0)
                         return r;
         }
@@ -162,6 +237,23 @@ int state_save(const char *path, const State *s) {
         for (size_t i = 0; i < s->n_baseline; i++)
                 if (!cJSON_AddStringToObject(sysctl, s->baseline[i].path, s->baseline[i].value))
                         return -ENOMEM;
+        if (s->n_files > 0) {
+                cJSON *files = cJSON_AddObjectToObject(baseline, "files");
+                if (!files)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->n_files; i++) {
+                        const FileBaseline *f = &s->files[i];
+                        if (!f->content) {
+                                if (!cJSON_AddNullToObject(files, f->path))
+                                        return -ENOMEM;
+                                continue;
+                        }
+                        cJSON *o = cJSON_AddObjectToObject(files, f->path);
+                        if (!o || !cJSON_AddStringToObject(o, "content", f->content) ||
+                            !cJSON_AddNumberToObject(o, "mode", f->mode))
+                                return -ENOMEM;
+                }
+        }
 
         text = cJSON_Print(root);
         if (!text)

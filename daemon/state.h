@@ -14,10 +14,19 @@ typedef struct BaselineEntry {
         char *value;
 } BaselineEntry;
 
+/* The original of a file wstuned writes (a limits drop-in, /etc/docker/daemon.json). */
+typedef struct FileBaseline {
+        char *path;    /* absolute, as on the real system (without the root prefix) */
+        char *content; /* NULL when the file did not exist: Revert removes it */
+        unsigned mode; /* permission bits of the original */
+} FileBaseline;
+
 typedef struct State {
         char *active_profile; /* NULL when none */
         BaselineEntry *baseline;
         size_t n_baseline;
+        FileBaseline *files;
+        size_t n_files;
 } State;
 
 void state_done(State *s);
@@ -32,3 +41,8 @@ const char *state_baseline_get(const State *s, const char *path);
 int state_baseline_set(State *s, const char *path, const char *value);
 void state_baseline_remove(State *s, const char *path);
 int state_set_active(State *s, const char *profile);
+
+const FileBaseline *state_file_get(const State *s, const char *path);
+/* content NULL: the file did not exist. */
+int state_file_set(State *s, const char *path, const char *content, unsigned mode);
+void state_file_remove(State *s, const char *path);

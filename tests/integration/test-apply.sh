@@ -23,8 +23,10 @@ check_rc "dry run exits 0" 0 wstunectl apply ws-server --dry-run
 check_match "dry run lists somaxconn" "net.core.somaxconn +$orig_somaxconn +16384 +would-set" "$OUT"
 check_eq "dry run left somaxconn" "$orig_somaxconn" "$(in_ns sysctl -n net.core.somaxconn)"
 check_eq "dry run left the profile inactive" 's ""' "$(bus_prop ActiveProfile)"
-check_eq "busctl dry run" "a(ssss) 2 \"net.core.somaxconn\" \"$orig_somaxconn\" \"16384\" \"would-set\" \"net.ipv4.tcp_max_syn_backlog\" \"$orig_backlog\" \"16384\" \"would-set\"" \
-        "$(bus_call Apply st ws-server 1)"
+dry=$(bus_call Apply st ws-server 1)
+check_match "busctl dry run: sysctls" "^a\(ssss\) 7 \"net.core.somaxconn\" \"$orig_somaxconn\" \"16384\" \"would-set\" \"net.ipv4.tcp_max_syn_backlog\" \"$orig_backlog\" \"16384\" \"would-set\"" "$dry"
+check_match "busctl dry run: limit files" '"/etc/security/limits.d/90-wstuned.conf" "\(none\)" "nofile 200000:200000" "would-write"' "$dry"
+check_eq "dry run wrote no limit file" "" "$(ls "$SB_ROOT/etc/security" 2>/dev/null)"
 
 # apply ws-server
 if [ "$ct_max" != absent ] && [ "$ct_max" -ge 262144 ]; then ct_expect=0; else ct_expect=1; fi
@@ -37,7 +39,7 @@ check_eq "ActiveProfile" 's "ws-server"' "$(bus_prop ActiveProfile)"
 if [ "$ct_expect" = 0 ]; then
         check_eq "State" 's "ok"' "$(bus_prop State)"
         check_rc "verify holds" 0 wstunectl verify
-        check_match "busctl Verify true" '^ba\(ssss\) true 4 ' "$(bus_call Verify)"
+        check_match "busctl Verify true" '^ba\(ssss\) true 9 ' "$(bus_call Verify)"
 else
         # the global key cannot be raised from here: reported as an error, the rest holds
         check_match "nf_conntrack_max reported" "nf_conntrack_max.*error" "$OUT"

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* limits-apply.c - the profile's nofile limit across PAM, systemd and Docker.
+ *
+ * The files come from limits.c (what to write) and are written here (when and how): each one atomically,
+ * only when its content changes, after its original (or its absence) went into the baseline on disk, so
+ * Revert puts back byte-identical originals and removes the drop-ins wstuned created. A written limit
+ * changes nothing for running processes: each row and journal entry says what must restart, and
+ * Verify looks at the processes themselves (/proc/PID/limits) to say "restart-needed". */
+#include <libgen.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "journal.h"
+#include "limits-apply.h"
+#include "limit-files.h"
+#include "proc-limits.h"
+
+#define LIMIT_FILE_SIZE_MAX (1024u * 1024u)
+#define PROC_RESCAN_USEC (5u * 1000000u) /* how old the list of watched processes may get */
+
+static uint64_t clock_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static char *kernel_path(const Manager *m, const char *sysctl_path) {
+        char *p;
+        if (asprintf(&p, "%s/%s", m->paths.proc_sys, sysctl_path) < 0)
+                return NULL;
+        return p;
+}
+
+/* The value a key will have: the profile's, else the kernel's now. NULL when neither is known. */
+static char *planned_value(const Manager *m, const Profile *p, const char *sysctl_path) {
+        const ProfileKey *k = profile_find_key(p, sysctl_path);
+        _cleanup_free_ char *path = NULL;
+        char *value = NULL;
+
+        if (k)
+                return strdup(k->value);
+        path = kernel_path(m, sysctl_path);
+        if (!path || sysctl_read(path, &value) < 0)
+                return NULL;
+        return value;
+}
+
+int limits_check(Manager *m, Profile *p, char **ret_error) {
+        _cleanup_free_ char *nr_open = NULL, *file_max = NULL;
+        char hard[32], twice[32];
+        int r;
+
+        if (!p->limits.present)
+                return 0;
+        snprintf(hard, sizeof hard, "%llu", (unsigned long long) p->limits.nofile_hard);
+        snprintf(twice, sizeof twice, "%llu", (unsigned long long) p->limits.nofile_hard * 2);
+
+        /* fs.nr_open caps every RLIMIT_NOFILE: above it pam_limits fails and so does the login */
+        nr_open = planned_value(m, p, "fs/nr_open");
+        if (nr_open && sysctl_value_is_integer(nr_open) && sysctl_integer_compare(nr_open, hard) < 0) {
+                if (!p->limits.raise_nr_open || profile_find_key(p, "fs/nr_open"))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: limits.nofile: hard limit %s is above fs.nr_open (%s), so logins would "
+                                      "fail; lower it, or set \"raise_nr_open\": true",
+                                      p->path, hard, nr_open);
+                r = profile_add_key(p, "fs/nr_open", hard, SYSCTL_MATCH_AT_LEAST, KEY_POLICY_ENFORCE);
+                if (r < 0)
+                        return r;
+        }
+
+        /* fs.file-max is for the whole system: one process at its limit must leave room for the rest */
+        file_max = planned_value(m, p, "fs/file-max");
+        if (file_max && sysctl_value_is_integer(file_max) && sysctl_integer_compare(file_max, twice) < 0)
+                return errorf(ret_error, -EINVAL,
+                              "%s: limits.nofile: hard limit %s does not fit comfortably under fs.file-max (%s); "
+                              "fs.file-max needs at least %s: raise it in the profile",
+                              p->path, hard, file_max, twice);
+        return 0;
+}
+
+static void nofile_string(const ProfileLimits *l, char *buf, size_t size) {
+        snprintf(buf, size, "nofile %llu:%llu", (unsigned long long) l->nofile_soft,
+                 (unsigned long long) l->nofile_hard);
+}
+
+/* Put a file back as the baseline has it: its original bytes and mode, or no file. */
+static int file_restore(const char *full, const FileBaseline *b) {
+        if (!b->content)
+                return unlink(full) < 0 && errno != ENOENT ? -errno : 0;
+        int r = write_file_atomic(full, b->content, strlen(b->content), b->mode);
+        if (r < 0)
+                return r;
+        return chmod(full, b->mode) < 0 ? -errno : 0;
+}
+
+static int parent_dir_create(const char *full) {
+        _cleanup_free_ char *copy = strdup(full);
+        if (!copy)
+                return -ENOMEM;
+        return mkdir_parents(dirname(copy), 0755);
+}
+
+static void file_failed(Manager *m, Report *changes, const char *path, const char *profile, const char *why) {
+        char result[512];
+
+        snprintf(result, sizeof result, "error: %s", why);
+        (void) report_add(changes, path, NULL, NULL, result);
+        log_event(EVENT_FILE_FAILED, EVENT_FIELDS(.profile = profile, .key = path), "%s not written: %s", path, why);
+}
+
+static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool dry_run, uid_t caller,
+                            Report *changes) {
+        const char *path = limit_file_path(f);
+        _cleanup_free_ char *full = path_join_root(m->paths.root, path);
+        int r;
+
+        if (!full)
+                return 1;
+        if (dry_run) {
+                (void) report_add(changes, path, "wstuned's", b->content ? "original" : "(none)", "would-restore");
+                return 0;
+        }
+        r = file_restore(full, b);
+        if (r < 0) {
+                file_failed(m, changes, path, NULL, strerror(-r));
+                return 1;
+        }
+        log_event(EVENT_FILE_RESTORED, EVENT_FIELDS(.key = path, .caller = caller), "%s %s (%s)", path,
+                  b->content ? "restored to its original" : "removed", limit_file_takes_effect(f));
+        (void) report_add(changes, path, "wstuned's", b->content ? "original" : "(none)", "restore");
+        state_file_remove(&m->state, path);
+        return 0;
+}
+
+static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_run, uid_t caller, Report *changes) {
+        const char *path = limit_file_path(f);
+        _cleanup_free_ char *full = path_join_root(m->paths.root, path), *current = NULL, *desired = NULL,
+                            *error = NULL;
+        char nofile[64], values[48], result[256];
+        struct stat st;
+        size_t size = 0;
+        int r;
+
+        if (!full)
+                return 1;
+        nofile_string(&p->limits, nofile, sizeof nofile);
+        snprintf(values, sizeof values, "%llu:%llu", (unsigned long long) p->limits.nofile_soft,
+                 (unsigned long long) p->limits.nofile_hard);
+
+        r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &current, &size);
+        if (r < 0 && r != -ENOENT) {
+                file_failed(m, changes, path, p->name, strerror(-r));
+                return 1;
+        }
+        if (f == LIMIT_FILE_DOCKER_JSON)
+                r = limits_merge_docker_json(current, size, path, &p->limits, &desired, &error);
+        else
+                r = limits_render(f, &p->limits, p->name, &desired);
+        if (r < 0) {
+                file_failed(m, changes, path, p->name, error ?: strerror(-r));
+                return 1;
+        }
+        if (current && streq(current, desired))
+                return 0;
+
+        if (dry_run) {
+                (void) report_add(changes, path, current ? "present" : "(none)", nofile, "would-write");
+                return 0;
+        }
+
+        /* the original goes to disk before the first write */
+        if (!state_file_get(&m->state, path)) {
+                if (current && (memchr(current, '\0', size) || !utf8_is_valid(current))) {
+                        file_failed(m, changes, path, p->name, "the existing file is not text; left as it is");
+                        return 1;
+                }
+                r = state_file_set(&m->state, path, current, current && stat(full, &st) >= 0 ? st.st_mode : 0644);
+                if (r >= 0)
+                        r = manager_save_state(m);
+                if (r < 0) {
+                        state_file_remove(&m->state, path);
+                        file_failed(m, changes, path, p->name, strerror(-r));
+                        return 1;
+                }
+        }
+
+        r = parent_dir_create(full);
+        if (r >= 0)
+                r = write_file_atomic(full, desired, strlen(desired), 0644);
+        if (r < 0) {
+                file_failed(m, changes, path, p->name, strerror(-r));
+                return 1;
+        }
+        snprintf(result, sizeof result, "written: takes effect for %s", limit_file_takes_effect(f));
+        (void) report_add(changes, path, current ? "present" : "(none)", nofile, result);
+        log_event(EVENT_FILE_WRITTEN,
+                  EVENT_FIELDS(.profile = p->name, .key = path, .expected = values, .caller = caller),
+                  "%s: %s written; takes effect for %s", path, nofile, limit_file_takes_effect(f));
+        return 0;
+}
+
+static bool file_enabled(const Profile *p, LimitFile f) {
+        return p && p->limits.present && (p->limits.layers & (1u << limit_file_layer(f)));
+}
+
+unsigned limits_apply(Manager *m, const Profile *p, bool dry_run, uid_t caller, Report *changes) {
+        unsigned failed = 0;
+
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                if (file_enabled(p, f))
+                        failed += write_one(m, f, p, dry_run, caller, changes);
+                else {
+                        const FileBaseline *b = state_file_get(&m->state, limit_file_path(f));
+                        if (b)
+                                failed += restore_one(m, f, b, dry_run, caller, changes);
+                }
+        }
+        if (!dry_run) {
+                int r = manager_save_state(m);
+                if (r < 0)
+                        log_error("Cannot save %s: %s", m->paths.state_file, strerror(-r));
+        }
+        limits_forget_processes(m);
+        return failed;
+}
+
+void limits_forget_processes(Manager *m) {
+        proc_matches_free(m->procs, m->n_procs);
+        m->procs = NULL;
+        m->n_procs = 0;
+        m->procs_scanned_usec = 0;
+}
+
+/* The processes Verify watches: rescanned when the list is older than PROC_RESCAN_USEC or one is gone. */
+static void procs_refresh(Manager *m, const ProfileLimits *l) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
+        uint64_t now = clock_usec();
+        bool gone = false;
+
+        for (size_t i = 0; i < m->n_procs; i++)
+                if (proc_read_nofile(proc_root, m->procs[i].pid, &m->procs[i].soft, &m->procs[i].hard) < 0)
+                        gone = true;
+        if (!gone && m->procs_scanned_usec && now - m->procs_scanned_usec < PROC_RESCAN_USEC)
+                return;
+
+        for (char **s = l->processes; s && *s; s++) {
+                char *copy = strdup(*s);
+                if (!copy || strv_push(&names, copy) < 0)
+                        return;
+        }
+        if (l->layers & (1u << LIMIT_LAYER_DOCKER)) {
+                static const char *const docker[] = { "dockerd", "containerd" };
+                for (size_t i = 0; i < ELEMENTSOF(docker); i++) {
+                        char *copy = strdup(docker[i]);
+                        if (!copy || strv_push(&names, copy) < 0)
+                                return;
+                }
+        }
+        limits_forget_processes(m);
+        if (!proc_root || proc_find(proc_root, names, l->services, &m->procs, &m->n_procs) < 0)
+                return;
+        m->procs_scanned_usec = now;
+}
+
+bool limits_verify(Manager *m, Report *findings) {
+        const ProfileLimits *l;
+        char nofile[64], expected[64], item[128], actual[64], verdict[128];
+        bool ok = true;
+
+        if (!m->profile || !m->profile->limits.present)
+                return true;
+        l = &m->profile->limits;
+        nofile_string(l, nofile, sizeof nofile);
+
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *full = NULL, *content = NULL;
+                size_t size = 0;
+                bool holds;
+                int r;
+
+                if (!file_enabled(m->profile, f))
+                        continue;
+                full = path_join_root(m->paths.root, limit_file_path(f));
+                if (!full)
+                        return false;
+                r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &content, &size);
+                holds = r >= 0 && limits_file_holds(f, content, size, l, m->profile->name);
+                ok = ok && holds;
+                (void) report_add(findings, limit_file_path(f), nofile,
+                                  r == -ENOENT ? "(none)" : r < 0 ? strerror(-r) : holds ? nofile : "other content",
+                                  holds ? "ok" : r == -ENOENT ? "missing" : "drifted");
+        }
+
+        procs_refresh(m, l);
+        snprintf(expected, sizeof expected, ">=%llu", (unsigned long long) l->nofile_soft);
+        for (size_t i = 0; i < m->n_procs; i++) {
+                const ProcMatch *p = &m->procs[i];
+                bool enough = p->soft >= l->nofile_soft;
+
+                snprintf(item, sizeof item, "process %s[%d]%s%s", p->comm, (int) p->pid, p->unit ? " " : "",
+                         strempty(p->unit));
+                if (p->soft == UINT64_MAX)
+                        snprintf(actual, sizeof actual, "unlimited");
+                else
+                        snprintf(actual, sizeof actual, "%llu:%llu", (unsigned long long) p->soft,
+                                 p->hard == UINT64_MAX ? 0ull : (unsigned long long) p->hard);
+                if (enough)
+                        snprintf(verdict, sizeof verdict, "ok");
+                else if (p->unit)
+                        snprintf(verdict, sizeof verdict, "restart-needed: %s", p->unit);
+                else
+                        snprintf(verdict, sizeof verdict, "restart-needed: pid %d", (int) p->pid);
+                ok = ok && enough;
+                (void) report_add(findings, item, expected, actual, verdict);
+        }
+        return ok;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* limits-apply.h - a profile's file-descriptor limits on a host: checks, limit files, running processes. */
+#pragma once
+
+#include "manager.h"
+
+/* Refuse limits that would lock users out or starve the system, before anything is written: a hard
+ * nofile above fs.nr_open (unless limits.raise_nr_open, which adds fs.nr_open to p), or fs.file-max
+ * below twice the hard limit. -EINVAL with *ret_error naming the values. */
+int limits_check(Manager *m, Profile *p, char **ret_error);
+
+/* Write the limit files of p's layers (p NULL: Revert), restore the ones p no longer manages from the
+ * baseline, one report row each. The original of a file is saved in the baseline before its first write.
+ * A file that cannot be written (daemon.json that does not parse, read-only directory) is reported and
+ * left as it is; the others are still written. Returns how many files failed. */
+unsigned limits_apply(Manager *m, const Profile *p, bool dry_run, uid_t caller, Report *changes);
+
+/* Verify rows for every limit file of the active profile and every running process it watches
+ * (dockerd and containerd with the docker layer, limits.processes, limits.services). Returns false when
+ * one does not hold (a file missing or changed, a process below the limit: "restart-needed"). */
+bool limits_verify(Manager *m, Report *findings);
+
+void limits_forget_processes(Manager *m);

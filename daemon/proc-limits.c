@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* proc-limits.c - running processes' open-file limits: /proc/PID/limits and /proc/PID/cgroup parsers, a
+ * scan of /proc for named processes and services, and a cheap re-read of one PID. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "proc-limits.h"
+#include "util/util.h"
+
+#define PF_KTHREAD 0x00200000u /* include/linux/sched.h; the flags field of /proc/PID/stat */
+
+/* Buffer sizes for the files read per process. limits is about 1.3 KiB. comm is 16 bytes, but the kernel
+ * shows up to 64 for kernel threads ("kworker/u8:3-kvfree_rcu_reclaim"); only the first 15 are kept. stat
+ * is 52 numbers and that comm. cgroup holds one path (up to PATH_MAX) per hierarchy. */
+#define LIMITS_FILE_MAX 4096
+#define COMM_FILE_MAX 80
+#define STAT_FILE_MAX 2048
+#define CGROUP_FILE_MAX (64 * 1024)
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+/* One field of the limits row: a decimal number or "unlimited". */
+static int parse_limit_field(const char **p, uint64_t *ret) {
+        const char *s = *p;
+        uint64_t v = 0;
+        size_t n;
+
+        while (is_blank(*s))
+                s++;
+        n = strcspn(s, " \t\n");
+        if (n == 0)
+                return -EINVAL;
+
+        if (n == strlen("unlimited") && strncmp(s, "unlimited", n) == 0)
+                v = UINT64_MAX;
+        else
+                for (size_t i = 0; i < n; i++) {
+                        if (s[i] < '0' || s[i] > '9')
+                                return -EINVAL;
+                        unsigned d = (unsigned) (s[i] - '0');
+                        if (v > (UINT64_MAX - d) / 10)
+                                return -EINVAL;
+                        v = v * 10 + d;
+                }
+
+        *p = s + n;
+        *ret = v;
+        return 0;
+}
+
+int proc_limits_parse_nofile(const char *buf, uint64_t *ret_soft, uint64_t *ret_hard) {
+        static const char row[] = "Max open files";
+
+        for (const char *line = buf;; line++) {
+                uint64_t soft, hard;
+                const char *p;
+                int r;
+
+                /* The name has single spaces inside; a longer name ("Max open filesX") is another row. */
+                if (strncmp(line, row, strlen(row)) != 0 || !is_blank(line[strlen(row)])) {
+                        line = strchr(line, '\n');
+                        if (!line)
+                                return -EINVAL;
+                        continue;
+                }
+
+                p = line + strlen(row);
+                r = parse_limit_field(&p, &soft);
+                if (r < 0)
+                        return r;
+                r = parse_limit_field(&p, &hard);
+                if (r < 0)
+                        return r;
+                *ret_soft = soft;
+                *ret_hard = hard;
+                return 0;
+        }
+}
+
+static bool has_suffix(const char *s, size_t n, const char *suffix) {
+        size_t k = strlen(suffix);
+        return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+static bool unit_char_is_valid(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c != '\0' && strchr(":-_.\\@", c));
+}
+
+/* A cgroup directory name as a unit name. systemd prefixes "_" to names that would clash with the cgroup
+ * file system's own files ("cpu.service" lives in "_cpu.service"); drop it as cg_unescape() does. */
+static int unit_from_segment(const char *seg, size_t n, char **ret) {
+        if (n > 0 && seg[0] == '_') {
+                seg++;
+                n--;
+        }
+        if (n > PROC_UNIT_NAME_MAX || !(has_suffix(seg, n, ".service") || has_suffix(seg, n, ".scope")))
+                return -ENOENT;
+        for (size_t i = 0; i < n; i++)
+                if (!unit_char_is_valid(seg[i]))
+                        return -ENOENT;
+
+        char *unit = strndup(seg, n);
+        if (!unit)
+                return -ENOMEM;
+        *ret = unit;
+        return 0;
+}
+
+/* The unit of one cgroup path (not NUL-terminated): see proc_cgroup_unit() in the header. */
+static int cgroup_path_unit(const char *path, size_t len, char **ret) {
+        const char *p = path, *end = path + len;
+
+        if (len == 0 || path[0] != '/')
+                return -ENOENT;
+        for (bool first = true;; first = false) {
+                while (p < end && *p == '/')
+                        p++;
+                if (p == end)
+                        return -ENOENT;
+                const char *seg = p;
+                while (p < end && *p != '/')
+                        p++;
+                size_t n = (size_t) (p - seg);
+
+                if (first && n == strlen("user.slice") && memcmp(seg, "user.slice", n) == 0)
+                        return -ENOENT;
+                if (!has_suffix(seg, n, ".slice"))
+                        return unit_from_segment(seg, n, ret);
+        }
+}
+
+/* Whether a v1 controller list ("cpu,cpuacct", "name=systemd") names systemd's own hierarchy. */
+static bool controllers_have_systemd(const char *s, size_t n) {
+        static const char name[] = "name=systemd";
+        const char *end = s + n;
+
+        while (s < end) {
+                const char *comma = memchr(s, ',', (size_t) (end - s));
+                size_t k = comma ? (size_t) (comma - s) : (size_t) (end - s);
+                if (k == strlen(name) && memcmp(s, name, k) == 0)
+                        return true;
+                s += k + 1;
+        }
+        return false;
+}
+
+int proc_cgroup_unit(const char *buf, char **ret_unit) {
+        const char *v2 = NULL, *v1 = NULL;
+        size_t v2_len = 0, v1_len = 0;
+
+        /* Lines are "hierarchy-ID:controller-list:cgroup-path". */
+        for (const char *line = buf; *line;) {
+                const char *eol = strchrnul(line, '\n');
+                const char *c1 = memchr(line, ':', (size_t) (eol - line));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (eol - c1 - 1)) : NULL;
+
+                if (c2) {
+                        const char *path = c2 + 1;
+                        size_t len = (size_t) (eol - path);
+
+                        if (!v2 && c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
+                                v2 = path;
+                                v2_len = len;
+                        } else if (!v1 && controllers_have_systemd(c1 + 1, (size_t) (c2 - c1 - 1))) {
+                                v1 = path;
+                                v1_len = len;
+                        }
+                }
+                line = *eol ? eol + 1 : eol;
+        }
+
+        /* On a legacy or hybrid host the v2 line can read "0::/" while name=systemd has the unit. */
+        if (v2) {
+                int r = cgroup_path_unit(v2, v2_len, ret_unit);
+                if (r != -ENOENT)
+                        return r;
+        }
+        if (v1)
+                return cgroup_path_unit(v1, v1_len, ret_unit);
+        return -ENOENT;
+}
+
+void proc_matches_free(ProcMatch *m, size_t n) {
+        if (!m)
+                return;
+        for (size_t i = 0; i < n; i++)
+                free(m[i].unit);
+        free(m);
+}
+
+/* Read a file below dfd into buf (NUL-terminated) and return its length. -EFBIG when it does not fit,
+ * unless truncate is set: then only its start is read. */
+static int read_at(int dfd, const char *path, char *buf, size_t size, bool truncate) {
+        _cleanup_close_ int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        size_t n = 0;
+
+        if (fd < 0)
+                return -errno;
+        while (n < size - 1) {
+                ssize_t k = read(fd, buf + n, size - 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        buf[n] = '\0';
+
+        if (n == size - 1 && !truncate) {
+                char probe;
+                ssize_t k;
+
+                do
+                        k = read(fd, &probe, 1);
+                while (k < 0 && errno == EINTR);
+                if (k < 0)
+                        return -errno;
+                if (k > 0)
+                        return -EFBIG;
+        }
+        return (int) n;
+}
+
+/* A process that exits while it is read: its directory is gone (ENOENT), or the open file no longer has a
+ * task (ESRCH). */
+static bool is_vanished(int r) {
+        return r == -ENOENT || r == -ESRCH;
+}
+
+/* Both the scan and proc_read_nofile(). A process reaped between open() and read() gives an empty file. */
+static int read_limits(int dfd, const char *path, uint64_t *ret_soft, uint64_t *ret_hard) {
+        char buf[LIMITS_FILE_MAX];
+        int r;
+
+        r = read_at(dfd, path, buf, sizeof buf, false);
+        if (is_vanished(r) || r == 0)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        return proc_limits_parse_nofile(buf, ret_soft, ret_hard);
+}
+
+static int read_comm(int dfd, const char *dname, char ret[static PROC_COMM_MAX + 1]) {
+        char path[32], buf[COMM_FILE_MAX];
+        int r;
+
+        (void) snprintf(path, sizeof path, "%s/comm", dname);
+        r = read_at(dfd, path, buf, sizeof buf, true);
+        if (r < 0)
+                return r;
+        size_t n = MIN(strcspn(buf, "\n"), (size_t) PROC_COMM_MAX);
+        memcpy(ret, buf, n);
+        ret[n] = '\0';
+        return 0;
+}
+
+/* The unit of a process, NULL when it has none. A cgroup path longer than PATH_MAX makes the kernel fail
+ * the read with ENAMETOOLONG, and a user can nest cgroups that deep in a delegated subtree: that is no
+ * unit, not an error that would stop the whole scan. */
+static int read_unit(int dfd, const char *dname, char *buf, char **ret) {
+        char path[32];
+        int r;
+
+        (void) snprintf(path, sizeof path, "%s/cgroup", dname);
+        r = read_at(dfd, path, buf, CGROUP_FILE_MAX, false);
+        if (r == -ENAMETOOLONG || r == -EFBIG) {
+                *ret = NULL;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = proc_cgroup_unit(buf, ret);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        return r;
+}
+
+/* Whether the process is a kernel thread or a zombie (no open files, nothing to restart). */
+static int read_is_ignored(int dfd, const char *dname) {
+        char path[32], buf[STAT_FILE_MAX], state;
+        unsigned flags;
+        int r;
+
+        (void) snprintf(path, sizeof path, "%s/stat", dname);
+        r = read_at(dfd, path, buf, sizeof buf, false);
+        if (r < 0)
+                return r;
+
+        /* "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS …": comm may hold spaces and ')'. */
+        const char *p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2)
+                return -EINVAL;
+        return (flags & PF_KTHREAD) || state == 'Z' || state == 'X';
+}
+
+static bool comm_matches(const char *comm, char *const *names) {
+        size_t n = strlen(comm);
+
+        for (char *const *name = names; name && *name; name++)
+                if (strnlen(*name, PROC_COMM_MAX) == n && memcmp(*name, comm, n) == 0)
+                        return true;
+        return false;
+}
+
+/* Look at one /proc/PID directory: 1 and *ret filled when it matches, 0 when it does not or vanished. The
+ * cheap checks come first; stat and limits are read only for a match. */
+static int proc_inspect(int dfd, const char *dname, pid_t pid, char *const *names, char *const *units,
+                        char *cgroup_buf, ProcMatch *ret) {
+        char comm[PROC_COMM_MAX + 1] = "";
+        _cleanup_free_ char *unit = NULL;
+        bool have_comm = false, have_unit = false, match = false;
+        uint64_t soft, hard;
+        int r;
+
+        if (names) {
+                r = read_comm(dfd, dname, comm);
+                if (r < 0)
+                        return is_vanished(r) ? 0 : r;
+                have_comm = true;
+                match = comm_matches(comm, names);
+        }
+        if (!match && units) {
+                r = read_unit(dfd, dname, cgroup_buf, &unit);
+                if (r < 0)
+                        return is_vanished(r) ? 0 : r;
+                have_unit = true;
+                match = unit && strv_contains(units, unit);
+        }
+        if (!match)
+                return 0;
+
+        if (!have_comm) {
+                r = read_comm(dfd, dname, comm);
+                if (r < 0)
+                        return is_vanished(r) ? 0 : r;
+        }
+        if (!have_unit) {
+                r = read_unit(dfd, dname, cgroup_buf, &unit);
+                if (r < 0)
+                        return is_vanished(r) ? 0 : r;
+        }
+        r = read_is_ignored(dfd, dname);
+        if (r < 0)
+                return is_vanished(r) ? 0 : r;
+        if (r > 0)
+                return 0;
+
+        char path[32];
+        (void) snprintf(path, sizeof path, "%s/limits", dname);
+        r = read_limits(dfd, path, &soft, &hard);
+        if (r < 0)
+                return r == -ESRCH ? 0 : r;
+
+        *ret = (ProcMatch) { .pid = pid, .unit = TAKE_PTR(unit), .soft = soft, .hard = hard };
+        memcpy(ret->comm, comm, sizeof comm);
+        return 1;
+}
+
+/* A /proc entry that is a process: a decimal PID in canonical form ("self", "sys", "0123" are not). */
+static bool parse_pid(const char *s, pid_t *ret) {
+        long v = 0;
+
+        if (s[0] < '1' || s[0] > '9')
+                return false;
+        for (const char *c = s; *c; c++) {
+                if (*c < '0' || *c > '9')
+                        return false;
+                v = v * 10 + (*c - '0');
+                if (v > INT_MAX)
+                        return false;
+        }
+        *ret = (pid_t) v;
+        return true;
+}
+
+typedef struct ProcMatchList {
+        ProcMatch *m;
+        size_t n, allocated;
+        bool truncated;
+} ProcMatchList;
+
+static void proc_match_list_done(ProcMatchList *l) {
+        proc_matches_free(l->m, l->n);
+}
+
+/* Add m, taking its unit. Once full, keep the lowest PIDs: /proc lists PIDs in ascending order, so in
+ * practice the rest is dropped, but a scratch tree has no order. */
+static int proc_match_list_add(ProcMatchList *l, ProcMatch *m) {
+        if (l->n == PROC_FIND_MAX) {
+                size_t max = 0;
+
+                l->truncated = true;
+                for (size_t i = 1; i < l->n; i++)
+                        if (l->m[i].pid > l->m[max].pid)
+                                max = i;
+                if (m->pid < l->m[max].pid) {
+                        free(l->m[max].unit);
+                        l->m[max] = *m;
+                } else
+                        free(m->unit);
+                m->unit = NULL;
+                return 0;
+        }
+
+        if (l->n == l->allocated) {
+                size_t want = MIN(l->allocated ? l->allocated * 2 : 8, (size_t) PROC_FIND_MAX);
+                ProcMatch *n = realloc(l->m, want * sizeof(ProcMatch));
+                if (!n)
+                        return -ENOMEM;
+                l->m = n;
+                l->allocated = want;
+        }
+        l->m[l->n++] = *m;
+        m->unit = NULL;
+        return 0;
+}
+
+static int proc_match_compare(const void *a, const void *b) {
+        pid_t x = ((const ProcMatch *) a)->pid, y = ((const ProcMatch *) b)->pid;
+        return (x > y) - (x < y);
+}
+
+int proc_find(const char *proc_root, char *const *names, char *const *units, ProcMatch **ret,
+              size_t *ret_n) {
+        _cleanup_(proc_match_list_done) ProcMatchList l = {};
+        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_free_ char *cgroup_buf = NULL;
+        int r;
+
+        d = opendir(proc_root);
+        if (!d)
+                return -errno;
+        if (!names && !units) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        cgroup_buf = malloc(CGROUP_FILE_MAX);
+        if (!cgroup_buf)
+                return -ENOMEM;
+
+        for (;;) {
+                ProcMatch m;
+                pid_t pid;
+
+                errno = 0;
+                struct dirent *de = readdir(d);
+                if (!de) {
+                        if (errno != 0)
+                                return -errno;
+                        break;
+                }
+                if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || !parse_pid(de->d_name, &pid))
+                        continue;
+
+                r = proc_inspect(dirfd(d), de->d_name, pid, names, units, cgroup_buf, &m);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                r = proc_match_list_add(&l, &m);
+                if (r < 0) {
+                        free(m.unit);
+                        return r;
+                }
+        }
+
+        if (l.n > 0)
+                qsort(l.m, l.n, sizeof(ProcMatch), proc_match_compare);
+        *ret_n = l.n;
+        *ret = TAKE_PTR(l.m);
+        l.n = 0;
+        return l.truncated;
+}
+
+int proc_read_nofile(const char *proc_root, pid_t pid, uint64_t *ret_soft, uint64_t *ret_hard) {
+        char path[PATH_MAX];
+
+        if (pid <= 0)
+                return -EINVAL;
+        if ((size_t) snprintf(path, sizeof path, "%s/%d/limits", proc_root, (int) pid) >= sizeof path)
+                return -ENAMETOOLONG;
+        return read_limits(AT_FDCWD, path, ret_soft, ret_hard);
+}

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-proc-limits.c - /proc/PID/limits and /proc/PID/cgroup parsers, the process scan on a scratch tree and
+ * on the real /proc (this test and a child with a lowered limit). */
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "proc-limits.h"
+#include "test-helpers.h"
+
+#define STRV(...) ((char *[]) { __VA_ARGS__, NULL })
+
+/* /proc/self/limits as Linux 6.18 prints it ("%-25s %-20s %-20s %-10s"), around the "Max open files" row. */
+#define LIMITS_HEAD \
+        "Limit                     Soft Limit           Hard Limit           Units     \n" \
+        "Max cpu time              unlimited            unlimited            seconds   \n" \
+        "Max file size             unlimited            unlimited            bytes     \n" \
+        "Max data size             unlimited            unlimited            bytes     \n" \
+        "Max stack size            8388608              unlimited            bytes     \n" \
+        "Max core file size        0                    unlimited            bytes     \n" \
+        "Max resident set          unlimited            unlimited            bytes     \n" \
+        "Max processes             96365                96365                processes \n"
+#define LIMITS_TAIL \
+        "Max locked memory         8388608              8388608              bytes     \n" \
+        "Max address space         unlimited            unlimited            bytes     \n" \
+        "Max file locks            unlimited            unlimited            locks     \n" \
+        "Max pending signals       96365                96365                signals   \n" \
+        "Max msgqueue size         819200               819200               bytes     \n" \
+        "Max nice priority         0                    0                    \n" \
+        "Max realtime priority     0                    0                    \n" \
+        "Max realtime timeout      unlimited            unlimited            us        \n"
+#define LIMITS(row) LIMITS_HEAD row LIMITS_TAIL
+
+#define UNLIMITED UINT64_MAX
+
+typedef struct LimitsCase {
+        const char *text;
+        int ret;
+        uint64_t soft, hard;
+} LimitsCase;
+
+static const LimitsCase limits_cases[] = {
+        /* `cat /proc/self/limits` on the machine these tests were written on, byte for byte */
+        { LIMITS("Max open files            20000                20000                files     \n"), 0, 20000, 20000 },
+        { LIMITS("Max open files            1024                 524288               files     \n"), 0, 1024, 524288 },
+        { LIMITS("Max open files            unlimited            unlimited            files     \n"), 0, UNLIMITED, UNLIMITED },
+        { LIMITS("Max open files            512                  unlimited            files     \n"), 0, 512, UNLIMITED },
+        { LIMITS("Max open files            0                    0                    files     \n"), 0, 0, 0 },
+        /* a value as wide as its column leaves a single space */
+        { LIMITS("Max open files            18446744073709551614 18446744073709551614 files     \n"), 0,
+          UINT64_MAX - 1, UINT64_MAX - 1 },
+        { LIMITS("Max open files            2147483584           2147483584           files     \n"), 0,
+          2147483584, 2147483584 },
+        /* not the kernel's widths: the row is found by name, then two fields */
+        { "Max open files 7 8", 0, 7, 8 },
+        { "Max open files\t7\t8\tfiles\n", 0, 7, 8 },
+        { "Max open files 7 8\n", 0, 7, 8 },
+        { "Max open files 00010 8", 0, 10, 8 },
+        { "Max open filesX 1 2\nMax open files 3 4\n", 0, 3, 4 },          /* another row's name */
+        { "Limit Max open files 1 2\nMax open files 5 6\n", 0, 5, 6 }, /* the name starts the line */
+        { LIMITS_HEAD LIMITS_TAIL "Max open files            9 10\n", 0, 9, 10 }, /* any position */
+
+        /* missing row */
+        { LIMITS_HEAD LIMITS_TAIL, -EINVAL },
+        { "", -EINVAL },
+        { "\n\n", -EINVAL },
+        { "Max open filesX 1 2\n", -EINVAL },
+        { " Max open files 1 2\n", -EINVAL },
+        { "max open files 1 2\n", -EINVAL },
+        { "Max open  files 1 2\n", -EINVAL },
+        { "Max open files", -EINVAL },
+        /* garbage */
+        { "\x01\xff\xfe garbage \x7f\n", -EINVAL },
+        { "Limit Soft Limit Hard Limit Units\n", -EINVAL },
+        /* malformed row */
+        { LIMITS("Max open files            1024\n"), -EINVAL },
+        { LIMITS("Max open files            \n"), -EINVAL },
+        { "Max open files 1024\n2048 files\n", -EINVAL }, /* the fields are on one line */
+        { "Max open files abc 1024 files\n", -EINVAL },
+        { "Max open files 1024 abc files\n", -EINVAL },
+        { "Max open files -1 1024 files\n", -EINVAL },
+        { "Max open files +1 1024 files\n", -EINVAL },
+        { "Max open files 1024x 1024 files\n", -EINVAL },
+        { "Max open files 0x400 1024 files\n", -EINVAL },
+        { "Max open files 1,024 1024 files\n", -EINVAL },
+        { "Max open files 1024 18446744073709551616 files\n", -EINVAL }, /* past 64 bits */
+        { "Max open files 99999999999999999999999 1 files\n", -EINVAL },
+        { "Max open files unlimitedx 1 files\n", -EINVAL },
+        { "Max open files Unlimited unlimited files\n", -EINVAL },
+        { "Max open files infinity unlimited files\n", -EINVAL },
+        /* a malformed row is not skipped in favour of a later one */
+        { "Max open files x y\nMax open files 1 2\n", -EINVAL },
+};
+
+START_TEST(test_limits_parse) {
+        const LimitsCase *c = &limits_cases[_i];
+        uint64_t soft = 42, hard = 43;
+
+        ck_assert_int_eq(proc_limits_parse_nofile(c->text, &soft, &hard), c->ret);
+        if (c->ret < 0) {
+                /* outputs are left alone on failure */
+                ck_assert_uint_eq(soft, 42);
+                ck_assert_uint_eq(hard, 43);
+                return;
+        }
+        ck_assert_uint_eq(soft, c->soft);
+        ck_assert_uint_eq(hard, c->hard);
+}
+END_TEST
+
+typedef struct CgroupCase {
+        const char *text;
+        const char *unit; /* NULL: -ENOENT */
+} CgroupCase;
+
+/* A cgroup v1 (legacy) host: only name=systemd counts, other controllers may be arranged differently. */
+#define V1_OTHERS \
+        "12:pids:/system.slice/other.service\n" \
+        "11:memory:/process_api/bbc5a233fbae76ec80d867e1f9bc489a\n" \
+        "4:cpu,cpuacct:/system.slice/other.service\n"
+
+static const CgroupCase cgroup_cases[] = {
+        /* cgroup v2 */
+        { "0::/system.slice/docker.service\n", "docker.service" },
+        { "0::/system.slice/docker.service", "docker.service" },
+        { "0::/system.slice/containerd.service\n", "containerd.service" },
+        /* a unit's own subtree: the unit is the first non-slice segment, as systemd has it */
+        { "0::/system.slice/docker.service/sub/deeper\n", "docker.service" },
+        { "0::/system.slice/containerd.service/k8s.io/x.scope\n", "containerd.service" },
+        { "0::/system.slice/wsd.service/worker.service\n", "wsd.service" },
+        /* nested slices, templates, scopes */
+        { "0::/system.slice/system-ws.slice/ws@8080.service\n", "ws@8080.service" },
+        { "0::/system.slice/docker-4f1c2a9d.scope\n", "docker-4f1c2a9d.scope" },
+        { "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-ab12.scope\n",
+          "cri-containerd-ab12.scope" },
+        { "0::/init.scope\n", "init.scope" },
+        { "0::/machine.slice/systemd-nspawn@c1.service/payload/system.slice/nginx.service\n",
+          "systemd-nspawn@c1.service" },
+        { "0::/system.slice/sys-devices-x\\x2dy.service\n", "sys-devices-x\\x2dy.service" },
+        /* systemd escapes names that clash with cgroupfs files */
+        { "0::/system.slice/_cpu.service\n", "cpu.service" },
+        /* cgroup v1, with and without the v2 line */
+        { "1:name=systemd:/system.slice/x.service\n", "x.service" },
+        { V1_OTHERS "1:name=systemd:/system.slice/containerd.service\n", "containerd.service" },
+        { V1_OTHERS "1:name=systemd:/system.slice/containerd.service\n0::/\n", "containerd.service" },
+        { "3:cpu,name=systemd:/system.slice/y.service\n", "y.service" },
+        /* hybrid: both say the same; the v2 line is read first */
+        { "1:name=systemd:/system.slice/a.service\n0::/system.slice/b.service\n", "b.service" },
+        { "0::/\n1:name=systemd:/system.slice/a.service\n", "a.service" },
+
+        /* user sessions and user managers: no system unit to restart */
+        { "0::/user.slice/user-0.slice/session-1.scope\n", NULL },
+        { "0::/user.slice/user-1000.slice/user@1000.service/app.slice/ws.service\n", NULL },
+        { "0::/user.slice/user-1000.slice/user@1000.service/init.scope\n", NULL },
+        { "1:name=systemd:/user.slice/user-0.slice/session-3.scope\n0::/\n", NULL },
+        /* no unit */
+        { "0::/\n", NULL },
+        { "0::/system.slice\n", NULL },
+        { "0::/system.slice/\n", NULL },
+        { "0::/docker/4f1c2a9d\n", NULL },             /* Docker's cgroupfs driver */
+        { "0::/system.slice/docker/4f1c2a9d.scope\n", NULL },
+        { "0::/system.slice/.service\n", NULL },
+        { "0::/system.slice/_.scope\n", NULL },
+        { "0::/system.slice/a b.service\n", NULL },
+        { "0::/system.slice/a\xc3\xa9.service\n", NULL },
+        { "0::/system.slice/docker.service (deleted)\n", NULL },
+        { "0::/system.slice/x.socket\n", NULL },
+        { "0::system.slice/x.service\n", NULL },       /* not absolute */
+        { V1_OTHERS, NULL },                            /* other controllers do not count */
+        { V1_OTHERS "0::/\n", NULL },
+        { "4:memory:/process_api/bbc5a233fbae76ec80d867e1f9bc489a\n0::/\n", NULL },
+        { "1:name=elogind:/system.slice/x.service\n", NULL },
+        { "1:xname=systemd:/system.slice/x.service\n", NULL },
+        { "00::/system.slice/x.service\n", NULL },
+        { "0:cpu:/system.slice/x.service\n", NULL },
+        { "0:/system.slice/x.service\n", NULL },
+        { "/system.slice/x.service\n", NULL },
+        { "", NULL },
+        { "\n\n", NULL },
+        { "garbage \x01\xff\n", NULL },
+};
+
+START_TEST(test_cgroup_unit) {
+        const CgroupCase *c = &cgroup_cases[_i];
+        _cleanup_free_ char *unit = NULL;
+        int r;
+
+        r = proc_cgroup_unit(c->text, &unit);
+        if (!c->unit) {
+                ck_assert_int_eq(r, -ENOENT);
+                ck_assert_ptr_null(unit);
+                return;
+        }
+        ck_assert_int_eq(r, 0);
+        ck_assert_str_eq(unit, c->unit);
+}
+END_TEST
+
+/* 255 bytes is the longest unit name. */
+START_TEST(test_cgroup_unit_long) {
+        char name[PROC_UNIT_NAME_MAX + 2], text[PROC_UNIT_NAME_MAX + 64];
+        _cleanup_free_ char *unit = NULL;
+
+        memset(name, 'a', PROC_UNIT_NAME_MAX - strlen(".service"));
+        strcpy(name + PROC_UNIT_NAME_MAX - strlen(".service"), ".service");
+        ck_assert_uint_eq(strlen(name), PROC_UNIT_NAME_MAX);
+        snprintf(text, sizeof text, "0::/system.slice/%s/sub\n", name);
+        ck_assert_int_eq(proc_cgroup_unit(text, &unit), 0);
+        ck_assert_str_eq(unit, name);
+
+        memset(name, 'a', PROC_UNIT_NAME_MAX + 1 - strlen(".service"));
+        strcpy(name + PROC_UNIT_NAME_MAX + 1 - strlen(".service"), ".service");
+        snprintf(text, sizeof text, "0::/system.slice/%s\n", name);
+        unit = mfree(unit);
+        ck_assert_int_eq(proc_cgroup_unit(text, &unit), -ENOENT);
+        ck_assert_ptr_null(unit);
+}
+END_TEST
+
+/* A fake /proc/PID: NULL leaves a file out. */
+typedef struct FakeProc {
+        const char *pid;
+        const char *comm; /* the content of comm, newline added */
+        char state;
+        unsigned flags;
+        const char *cgroup;
+        const char *nofile; /* "SOFT HARD" for a kernel-format limits file, or raw content after '=' */
+} FakeProc;
+
+static const FakeProc fake_procs[] = {
+        { "1", "systemd", 'S', 0x400100, "0::/init.scope\n", "1024 524288" },
+        { "2", "kthreadd", 'S', 0x208040, "0::/\n", "1024 4096" },
+        { "13", "kworker/R-mm_percpu_wq", 'I', 0x4208060, "0::/\n", "1024 4096" },
+        { "100", "dockerd", 'S', 0x400100, "0::/system.slice/docker.service\n", "1024 524288" },
+        { "200", "containerd", 'S', 0x400100, "0::/system.slice/containerd.service\n", "unlimited unlimited" },
+        { "250", "containerd-shim", 'S', 0x400100, "0::/system.slice/containerd.service\n", "1048576 1048576" },
+        { "300", "ws-server", 'S', 0x400100, "0::/system.slice/ws.service\n", "65536 65536" },
+        { "301", "ws-worker", 'R', 0x400140, "0::/system.slice/ws.service\n", "4096 4096" },
+        { "400", "bash", 'S', 0x400100, "0::/user.slice/user-0.slice/session-1.scope\n", "1024 4096" },
+        { "500", "dockerd", 'Z', 0x40040c, "0::/system.slice/docker.service\n", "1024 524288" }, /* zombie */
+        { "600", "dockerd", 'S', 0x400100, "0::/system.slice/docker.service\n", NULL }, /* vanished */
+        { "700" },                                                                       /* vanished */
+        { "800", "dockerd", 'S', 0x400100, "0::/system.slice/docker.service\n", "=" },  /* reaped mid-read */
+        { "1000", "docker", 'S', 0x400100, "0::/\n", "8 16" },
+        { "1001", "wstuned", 'S', 0x400100, "0::/system.slice/a b.service\n", "64 128" },
+        /* not processes */
+        { "1a", "dockerd", 'S', 0, "0::/system.slice/docker.service\n", "1 1" },
+        { "0123", "dockerd", 'S', 0, "0::/system.slice/docker.service\n", "1 1" },
+        { "0", "dockerd", 'S', 0, "0::/system.slice/docker.service\n", "1 1" },
+        { "99999999999", "dockerd", 'S', 0, "0::/system.slice/docker.service\n", "1 1" },
+        { "self", "dockerd", 'S', 0, "0::/system.slice/docker.service\n", "1 1" },
+};
+
+static char *limits_text(const char *nofile) {
+        char soft[32], hard[32], *text;
+
+        if (nofile[0] == '=')
+                return strdup(nofile + 1);
+        ck_assert_int_eq(sscanf(nofile, "%31s %31s", soft, hard), 2);
+        ck_assert_int_ge(asprintf(&text, "%s%-25s %-20s %-20s %-10s\n%s", LIMITS_HEAD, "Max open files", soft,
+                                  hard, "files", LIMITS_TAIL),
+                         0);
+        return text;
+}
+
+static void fake_proc_write(const char *root, const FakeProc *p) {
+        _cleanup_free_ char *dir = path_in(root, p->pid), *comm = NULL, *stat = NULL, *limits = NULL;
+
+        make_dirs(dir);
+        if (p->comm) {
+                ck_assert_int_ge(asprintf(&comm, "%s\n", p->comm), 0);
+                tree_write(dir, "comm", comm);
+                /* the kernel cuts comm to 15 bytes in stat for processes, kernel threads show more */
+                ck_assert_int_ge(asprintf(&stat,
+                                          "%s (%.64s) %c 1 %s %s 0 -1 %u 120 0 0 0 0 0 0 0 20 0 1 0 25 0 0 "
+                                          "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 0 0 0 0 "
+                                          "0 0 0 0 0 0 0 0 0 0 0\n",
+                                          p->pid, p->comm, p->state, p->pid, p->pid, p->flags),
+                                 0);
+                tree_write(dir, "stat", stat);
+        }
+        if (p->cgroup)
+                tree_write(dir, "cgroup", p->cgroup);
+        if (p->nofile) {
+                limits = limits_text(p->nofile);
+                tree_write(dir, "limits", limits);
+        }
+}
+
+static char *fake_proc_tree(void) {
+        char *root = scratch_dir_new();
+
+        for (size_t i = 0; i < ELEMENTSOF(fake_procs); i++)
+                fake_proc_write(root, &fake_procs[i]);
+        /* a PID-named regular file or symlink is not a process directory either */
+        tree_write(root, "999", "dockerd\n");
+        _cleanup_free_ char *link = path_in(root, "4242"), *sys = path_in(root, "sys/kernel");
+        ck_assert_int_eq(symlink("100", link), 0);
+        make_dirs(sys);
+        return root;
+}
+
+static void format_limit(FILE *f, uint64_t v) {
+        if (v == UINT64_MAX)
+                fputs("unlimited", f);
+        else
+                fprintf(f, "%" PRIu64, v);
+}
+
+/* "PID COMM UNIT SOFT/HARD, …", "-" for no unit. */
+static char *matches_format(const ProcMatch *m, size_t n) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&s, &size);
+
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(f, "%s%d %s %s ", i > 0 ? ", " : "", (int) m[i].pid, m[i].comm, m[i].unit ?: "-");
+                format_limit(f, m[i].soft);
+                fputc('/', f);
+                format_limit(f, m[i].hard);
+        }
+        fclose(f);
+        return s;
+}
+
+typedef struct FindCase {
+        char *const *names, *const *units;
+        const char *expected;
+} FindCase;
+
+static const FindCase find_cases[] = {
+        { STRV("dockerd", "containerd"), NULL,
+          "100 dockerd docker.service 1024/524288, 200 containerd containerd.service unlimited/unlimited" },
+        /* a long name matches the comm the kernel cuts it to */
+        { STRV("containerd-shim-runc-v2"), NULL, "250 containerd-shim containerd.service 1048576/1048576" },
+        { STRV("containerd-shim"), NULL, "250 containerd-shim containerd.service 1048576/1048576" },
+        { STRV("containerd-shim-"), NULL, "250 containerd-shim containerd.service 1048576/1048576" },
+        { STRV("containerd-shi"), NULL, "" },
+        { NULL, STRV("ws.service"),
+          "300 ws-server ws.service 65536/65536, 301 ws-worker ws.service 4096/4096" },
+        { STRV("dockerd"), STRV("containerd.service"),
+          "100 dockerd docker.service 1024/524288, 200 containerd containerd.service unlimited/unlimited, "
+          "250 containerd-shim containerd.service 1048576/1048576" },
+        { STRV("ws-server"), STRV("ws.service"),
+          "300 ws-server ws.service 65536/65536, 301 ws-worker ws.service 4096/4096" }, /* each PID once */
+        { NULL, STRV("docker.service", "init.scope"),
+          "1 systemd init.scope 1024/524288, 100 dockerd docker.service 1024/524288" },
+        /* a process outside any system unit */
+        { STRV("bash"), NULL, "400 bash - 1024/4096" },
+        { STRV("wstuned"), NULL, "1001 wstuned - 64/128" },
+        { NULL, STRV("session-1.scope"), "" },
+        /* names match whole: "docker" is not "dockerd" */
+        { STRV("docker"), NULL, "1000 docker - 8/16" },
+        { STRV("docke"), NULL, "" },
+        { STRV("Dockerd"), NULL, "" },
+        /* kernel threads, however they are named */
+        { STRV("kthreadd", "kworker/R-mm_percpu_wq", "kworker/R-mm_pe"), NULL, "" },
+        { NULL, STRV("nothing.service"), "" },
+        { STRV("nothing"), NULL, "" },
+        { (char *[]) { NULL }, (char *[]) { NULL }, "" },
+        { NULL, NULL, "" },
+};
+
+START_TEST(test_find) {
+        const FindCase *c = &find_cases[_i];
+        _cleanup_free_ char *root = fake_proc_tree(), *got = NULL;
+        ProcMatch *m = NULL;
+        size_t n = 99;
+
+        ck_assert_int_eq(proc_find(root, c->names, c->units, &m, &n), 0);
+        got = matches_format(m, n);
+        ck_assert_str_eq(got, c->expected);
+        proc_matches_free(m, n);
+}
+END_TEST
+
+START_TEST(test_find_errors) {
+        _cleanup_free_ char *root = scratch_dir_new(), *missing = path_in(root, "missing"), *file = NULL;
+        ProcMatch *m = NULL;
+        size_t n = 0;
+
+        ck_assert_int_eq(proc_find(missing, STRV("dockerd"), NULL, &m, &n), -ENOENT);
+        tree_write(root, "file", "");
+        file = path_in(root, "file");
+        ck_assert_int_eq(proc_find(file, STRV("dockerd"), NULL, &m, &n), -ENOTDIR);
+        /* an empty list still needs a /proc */
+        ck_assert_int_eq(proc_find(missing, NULL, NULL, &m, &n), -ENOENT);
+
+        /* a limits file the kernel would not write fails the scan rather than hide the process */
+        fake_proc_write(root, &(FakeProc) { "10", "dockerd", 'S', 0, "0::/\n", "=Max open files many\n" });
+        ck_assert_int_eq(proc_find(root, STRV("dockerd"), NULL, &m, &n), -EINVAL);
+        ck_assert_int_eq(proc_find(root, STRV("other"), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        ck_assert_ptr_null(m);
+}
+END_TEST
+
+/* A cgroup file that cannot be read whole (the kernel's ENAMETOOLONG for a path past PATH_MAX, here a file
+ * past the buffer) means no unit; the process is still found by name. */
+START_TEST(test_find_cgroup_too_long) {
+        _cleanup_free_ char *root = scratch_dir_new(), *cgroup = malloc(70 * 1024), *got = NULL;
+        ProcMatch *m = NULL;
+        size_t n = 0;
+
+        ck_assert_ptr_nonnull(cgroup);
+        strcpy(cgroup, "0::/system.slice/ws.service/");
+        memset(cgroup + strlen(cgroup), 'a', 70 * 1024 - strlen(cgroup) - 2);
+        strcpy(cgroup + 70 * 1024 - 2, "\n");
+        fake_proc_write(root, &(FakeProc) { "10", "ws-server", 'S', 0, cgroup, "1 2" });
+
+        ck_assert_int_eq(proc_find(root, STRV("ws-server"), NULL, &m, &n), 0);
+        got = matches_format(m, n);
+        ck_assert_str_eq(got, "10 ws-server - 1/2");
+        proc_matches_free(m, n);
+        ck_assert_int_eq(proc_find(root, NULL, STRV("ws.service"), &m, &n), 0);
+        ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+/* More matches than PROC_FIND_MAX: the lowest PIDs, sorted, and 1. Created highest first, as a scratch
+ * directory has no order. */
+START_TEST(test_find_cap) {
+        _cleanup_free_ char *root = scratch_dir_new();
+        ProcMatch *m = NULL;
+        size_t n = 0;
+
+        for (int i = PROC_FIND_MAX + 4; i >= 0; i--) {
+                char pid[16];
+                snprintf(pid, sizeof pid, "%d", 5000 + i);
+                fake_proc_write(root, &(FakeProc) { pid, "x", 'S', 0, "0::/\n", "1 2" });
+        }
+        ck_assert_int_eq(proc_find(root, STRV("x"), NULL, &m, &n), 1);
+        ck_assert_uint_eq(n, PROC_FIND_MAX);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_int_eq(m[i].pid, 5000 + (int) i);
+        proc_matches_free(m, n);
+
+        /* exactly full is not truncated */
+        for (int i = PROC_FIND_MAX + 4; i >= PROC_FIND_MAX; i--) {
+                char pid[16];
+                snprintf(pid, sizeof pid, "%d", 5000 + i);
+                _cleanup_free_ char *dir = path_in(root, pid);
+                rm_rf(dir);
+        }
+        ck_assert_int_eq(proc_find(root, STRV("x"), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, PROC_FIND_MAX);
+        proc_matches_free(m, n);
+}
+END_TEST
+
+typedef struct ReadCase {
+        pid_t pid;
+        int ret;
+        uint64_t soft, hard;
+} ReadCase;
+
+static const ReadCase read_cases[] = {
+        { 100, 0, 1024, 524288 },
+        { 200, 0, UNLIMITED, UNLIMITED },
+        { 500, 0, 1024, 524288 }, /* a zombie still has its limits; only the scan leaves it out */
+        { 600, -ESRCH },          /* no limits file */
+        { 700, -ESRCH },          /* empty directory */
+        { 800, -ESRCH },          /* empty limits: reaped between open() and read() */
+        { 4243, -ESRCH },         /* no directory */
+        { 0, -EINVAL },
+        { -1, -EINVAL },
+};
+
+START_TEST(test_read_nofile) {
+        const ReadCase *c = &read_cases[_i];
+        _cleanup_free_ char *root = fake_proc_tree();
+        uint64_t soft = 42, hard = 43;
+
+        ck_assert_int_eq(proc_read_nofile(root, c->pid, &soft, &hard), c->ret);
+        if (c->ret < 0) {
+                ck_assert_uint_eq(soft, 42);
+                return;
+        }
+        ck_assert_uint_eq(soft, c->soft);
+        ck_assert_uint_eq(hard, c->hard);
+}
+END_TEST
+
+START_TEST(test_read_nofile_garbage) {
+        _cleanup_free_ char *root = scratch_dir_new(), *dir = path_in(root, "11/limits");
+        uint64_t soft, hard;
+
+        tree_write(root, "10/limits", "Max open files\n");
+        ck_assert_int_eq(proc_read_nofile(root, 10, &soft, &hard), -EINVAL);
+        make_dirs(dir);
+        ck_assert_int_eq(proc_read_nofile(root, 11, &soft, &hard), -EISDIR);
+}
+END_TEST
+
+static uint64_t rlim_to_u64(rlim_t v) {
+        return v == RLIM_INFINITY ? UINT64_MAX : (uint64_t) v;
+}
+
+/* The real /proc: this process, after lowering its own soft limit. */
+START_TEST(test_read_nofile_self) {
+        struct rlimit rl;
+        uint64_t soft, hard;
+
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        rl.rlim_cur = 100;
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        ck_assert_uint_eq(rl.rlim_cur, 100);
+
+        ck_assert_int_eq(proc_read_nofile("/proc", getpid(), &soft, &hard), 0);
+        ck_assert_uint_eq(soft, 100);
+        ck_assert_uint_eq(hard, rlim_to_u64(rl.rlim_max));
+
+        /* larger than any pid_max (PID_MAX_LIMIT is 4194304) */
+        ck_assert_int_eq(proc_read_nofile("/proc", INT_MAX, &soft, &hard), -ESRCH);
+}
+END_TEST
+
+/* The real /proc: a child with a comm of its own and a lowered soft limit is found by name; as a zombie it
+ * is not; once reaped it is gone. */
+START_TEST(test_find_child) {
+        pid_t parent = getpid(), child;
+        char comm[PROC_COMM_MAX + 1], c;
+        int ready[2];
+        struct rlimit rl;
+        ProcMatch *m = NULL;
+        size_t n = 0;
+        uint64_t soft, hard;
+
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        snprintf(comm, sizeof comm, "wstp-%d", (int) parent);
+        ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+
+        child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                /* never outlive a failed test */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(EXIT_FAILURE);
+                if (prctl(PR_SET_NAME, comm) < 0)
+                        _exit(EXIT_FAILURE);
+                rl.rlim_cur = 77;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        _exit(EXIT_FAILURE);
+                if (write(ready[1], "x", 1) != 1)
+                        _exit(EXIT_FAILURE);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+
+        ck_assert_int_eq(proc_find("/proc", STRV(comm, "no-such-comm"), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_int_eq(m[0].pid, child);
+        ck_assert_str_eq(m[0].comm, comm);
+        ck_assert_uint_eq(m[0].soft, 77);
+        ck_assert_uint_eq(m[0].hard, rlim_to_u64(rl.rlim_max));
+        proc_matches_free(m, n);
+
+        ck_assert_int_eq(proc_read_nofile("/proc", child, &soft, &hard), 0);
+        ck_assert_uint_eq(soft, 77);
+        ck_assert_uint_eq(hard, rlim_to_u64(rl.rlim_max));
+
+        /* dead but not reaped */
+        siginfo_t si;
+        ck_assert_int_eq(kill(child, SIGKILL), 0);
+        ck_assert_int_eq(waitid(P_PID, (id_t) child, &si, WEXITED | WNOWAIT), 0);
+        ck_assert_int_eq(proc_find("/proc", STRV(comm), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, 0);
+
+        ck_assert_int_eq(waitpid(child, NULL, 0), child);
+        ck_assert_int_eq(proc_read_nofile("/proc", child, &soft, &hard), -ESRCH);
+        ck_assert_int_eq(proc_find("/proc", STRV(comm), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+/* The real /proc: kernel threads are never reported, by any name. */
+START_TEST(test_find_kthreads) {
+        ProcMatch *m = NULL;
+        size_t n = 0;
+
+        _cleanup_free_ char *comm = tree_read("/proc", "2/comm");
+
+        /* In a PID namespace (a container) PID 2 is no kernel thread; the scratch tree covers the rule. */
+        if (!comm || !streq(comm, "kthreadd\n"))
+                return;
+        ck_assert_int_eq(proc_find("/proc", STRV("kthreadd"), NULL, &m, &n), 0);
+        ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+static Suite *proc_limits_suite(void) {
+        Suite *s = suite_create("proc-limits");
+        TCase *tc;
+
+        tc = tcase_create("parsers");
+        tcase_add_loop_test(tc, test_limits_parse, 0, ELEMENTSOF(limits_cases));
+        tcase_add_loop_test(tc, test_cgroup_unit, 0, ELEMENTSOF(cgroup_cases));
+        tcase_add_test(tc, test_cgroup_unit_long);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("scratch");
+        tcase_add_loop_test(tc, test_find, 0, ELEMENTSOF(find_cases));
+        tcase_add_test(tc, test_find_errors);
+        tcase_add_test(tc, test_find_cgroup_too_long);
+        tcase_add_test(tc, test_find_cap);
+        tcase_add_loop_test(tc, test_read_nofile, 0, ELEMENTSOF(read_cases));
+        tcase_add_test(tc, test_read_nofile_garbage);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("proc");
+        tcase_add_test(tc, test_read_nofile_self);
+        tcase_add_test(tc, test_find_child);
+        tcase_add_test(tc, test_find_kthreads);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_main(proc_limits_suite());
+}
