@@ -105,6 +105,7 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         r = manager_apply(m, name, flags & APPLY_FLAG_DRY_RUN, uid, &changes, &message);
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
+        (void) watch_files(m);
         r = reply_report(call, &changes);
         bus_manager_publish(m);
         return r;
@@ -168,6 +169,7 @@ static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *err
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
         (void) watch_reschedule(m); /* a reload may have changed the poll interval */
+        (void) watch_files(m);
         r = reply_report(call, &changes);
         bus_manager_publish(m);
         return r;

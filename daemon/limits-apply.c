@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bus-manager.h"
 #include "journal.h"
 #include "limits-apply.h"
 #include "limit-files.h"
@@ -133,7 +134,9 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         return 0;
 }
 
-static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_run, uid_t caller, Report *changes) {
+/* repair: the file was ours and someone changed or removed it; log and signal a drift, no report row. */
+static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_run, bool repair, uid_t caller,
+                          Report *changes) {
         const char *path = limit_file_path(f);
         _cleanup_free_ char *full = path_join_root(m->paths.root, path), *current = NULL, *desired = NULL,
                             *error = NULL;
@@ -168,6 +171,25 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                 (void) report_add(changes, path, current ? "present" : "(none)", nofile, "would-write");
                 return 0;
         }
+        /* another writer that keeps rewriting the file is not fought in a loop (as for sysctls) */
+        if (repair) {
+                const char *found = current ? "changed" : "deleted";
+                FightSettings fs = manager_fight_settings(m);
+                switch (fight_check(&m->file_fights[f], &fs, clock_usec())) {
+                case FIGHT_WAIT:
+                        return 0;
+                case FIGHT_BACK_OFF:
+                        log_event(EVENT_KEY_FIGHTING,
+                                  EVENT_FIELDS(.profile = p->name, .key = path, .expected = values, .actual = found,
+                                               .action = "backed-off"),
+                                  "Another writer keeps changing %s: not rewriting it for %llu s", path,
+                                  (unsigned long long) (m->file_fights[f].backoff_usec / 1000000u));
+                        bus_manager_emit_drifted(m, path, values, found, "backed-off");
+                        return 0;
+                case FIGHT_CORRECT:
+                        break;
+                }
+        }
 
         /* the original goes to disk before the first write */
         if (!state_file_get(&m->state, path)) {
@@ -192,6 +214,17 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                 file_failed(m, changes, path, p->name, strerror(-r));
                 return 1;
         }
+        if (repair) {
+                const char *found = current ? "changed" : "deleted";
+                m->drift_corrections++;
+                log_event(EVENT_DRIFT_CORRECTED,
+                          EVENT_FIELDS(.profile = p->name, .key = path, .expected = values, .actual = found,
+                                       .action = "corrected"),
+                          "%s was %s and was written again (%s; takes effect for %s)", path, found, nofile,
+                          limit_file_takes_effect(f));
+                bus_manager_emit_drifted(m, path, values, found, "corrected");
+                return 0;
+        }
         snprintf(result, sizeof result, "written: takes effect for %s", limit_file_takes_effect(f));
         (void) report_add(changes, path, current ? "present" : "(none)", nofile, result);
         log_event(EVENT_FILE_WRITTEN,
@@ -209,7 +242,7 @@ unsigned limits_apply(Manager *m, const Profile *p, bool dry_run, uid_t caller, 
 
         for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
                 if (file_enabled(p, f))
-                        failed += write_one(m, f, p, dry_run, caller, changes);
+                        failed += write_one(m, f, p, dry_run, false, caller, changes);
                 else {
                         const FileBaseline *b = state_file_get(&m->state, limit_file_path(f));
                         if (b)
@@ -223,6 +256,43 @@ unsigned limits_apply(Manager *m, const Profile *p, bool dry_run, uid_t caller, 
         }
         limits_forget_processes(m);
         return failed;
+}
+
+unsigned limits_repair(Manager *m) {
+        uint64_t before = m->drift_corrections;
+
+        if (!m->profile || !m->profile->limits.present)
+                return 0;
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
+                if (file_enabled(m->profile, f))
+                        (void) write_one(m, f, m->profile, false, true, (uid_t) -1, NULL);
+        return (unsigned) (m->drift_corrections - before);
+}
+
+int limits_watch_dirs(const Manager *m, char ***ret) {
+        _cleanup_strv_free_ char **dirs = calloc(1, sizeof(char *));
+
+        if (!dirs)
+                return -ENOMEM;
+        for (LimitFile f = 0; m->profile && m->profile->limits.present && f < _LIMIT_FILE_MAX; f++) {
+                if (!file_enabled(m->profile, f))
+                        continue;
+                char *full = path_join_root(m->paths.root, limit_file_path(f));
+                if (!full)
+                        return -ENOMEM;
+                char *dir = strdup(dirname(full));
+                free(full);
+                if (!dir)
+                        return -ENOMEM;
+                if (strv_contains(dirs, dir)) {
+                        free(dir);
+                        continue;
+                }
+                if (strv_push(&dirs, dir) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(dirs);
+        return 0;
 }
 
 void limits_forget_processes(Manager *m) {

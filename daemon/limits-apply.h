@@ -20,4 +20,11 @@ unsigned limits_apply(Manager *m, const Profile *p, bool dry_run, uid_t caller, 
  * one does not hold (a file missing or changed, a process below the limit: "restart-needed"). */
 bool limits_verify(Manager *m, Report *findings);
 
+/* The limit files were touched by someone else: rewrite every one that no longer has its content, with
+ * a drift journal entry, a Drifted signal and a DriftCorrections count each. Returns how many. */
+unsigned limits_repair(Manager *m);
+
+/* Directories holding the active profile's limit files (under the root prefix), NULL-terminated. */
+int limits_watch_dirs(const Manager *m, char ***ret);
+
 void limits_forget_processes(Manager *m);

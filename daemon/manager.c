@@ -578,6 +578,7 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                   "Profile %s applied: %u changed, %u restored, %u pending, %u failed", m->profile->name, counts[0],
                   counts[1], counts[2], counts[3]);
         m->verify_failure_logged = false;
+        memset(m->file_fights, 0, sizeof m->file_fights); /* an explicit Apply enforces again at once */
         return 0;
 }
 
@@ -767,7 +768,7 @@ bool manager_verify(Manager *m, Report *findings) {
         return ok;
 }
 
-static FightSettings fight_settings(const Manager *m) {
+FightSettings manager_fight_settings(const Manager *m) {
         return (FightSettings) {
                 .corrections = m->settings.fight_corrections,
                 .window_usec = m->settings.fight_window_ms * 1000u,
@@ -855,7 +856,7 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
 
 static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t now) {
         const char *profile = m->profile->name;
-        FightSettings fs = fight_settings(m);
+        FightSettings fs = manager_fight_settings(m);
 
         if (k->error) {
                 /* the kernel refused this value before: retrying every poll would only flood the log */

@@ -85,6 +85,10 @@ typedef struct Manager {
         sd_event_source *uevent_source; /* kernel uevents: modules and devices that add sysctls */
         sd_event_source *settle_source; /* quick re-checks of pending keys after a uevent */
         unsigned settle_attempts;
+        sd_event_source **file_watches; /* inotify on the directories of the limit files */
+        size_t n_file_watches;
+        sd_event_source *repair_source; /* limit files are checked a moment after a change, not per event */
+        FightTracker file_fights[8];    /* per LimitFile: another writer rewriting a limit file */
         uint64_t uevent_usec; /* when the last relevant uevent arrived */
         AuthQuery *auth_queries;
         unsigned n_auth_queries;
@@ -125,6 +129,8 @@ bool manager_verify(Manager *m, Report *findings);
 size_t manager_poll(Manager *m, uint64_t now, uint64_t trigger, bool only_pending);
 
 ManagerState manager_state(const Manager *m);
+
+FightSettings manager_fight_settings(const Manager *m);
 
 /* Write the state (active profile, baseline) atomically. */
 int manager_save_state(Manager *m);

@@ -5,9 +5,14 @@
  * Kernel uevents for a loaded module or a new network device make the daemon re-check only the pending
  * keys, at once: that is how nf_conntrack_max gets its value within milliseconds of Docker loading
  * nf_conntrack. The kernel may announce a device before its sysctls exist, so while keys stay pending
- * after a uevent, a short settle timer checks again a few times (20, 100, 500 ms). */
+ * after a uevent, a short settle timer checks again a few times (20, 100, 500 ms).
+ *
+ * The limit files are watched with inotify on their directories. Any change of one of them (an editor's
+ * write, a rename into place, a deletion; wstuned's own writes too) arms a short timer, and then every
+ * file that lost its content is written again. Own writes find nothing to do. */
 #include "bus-manager.h"
 #include "journal.h"
+#include "limits-apply.h"
 #include "uevent.h"
 #include "watch.h"
 
@@ -82,6 +87,67 @@ static int on_uevent(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
+#define REPAIR_DELAY_USEC 100000u /* let an editor finish its write-and-rename */
+
+static int on_repair(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (limits_repair(m) > 0) {
+                (void) watch_files(m); /* a directory may have been removed and made again */
+                bus_manager_publish(m);
+        }
+        return 0;
+}
+
+static int on_file_event(sd_event_source *s, const struct inotify_event *event, void *userdata) {
+        Manager *m = userdata;
+
+        if (!m->repair_source)
+                return 0;
+        /* one check a moment after the last event, for a burst of them */
+        (void) sd_event_source_set_time_relative(m->repair_source, REPAIR_DELAY_USEC);
+        return sd_event_source_set_enabled(m->repair_source, SD_EVENT_ONESHOT);
+}
+
+static void file_watches_free(Manager *m) {
+        for (size_t i = 0; i < m->n_file_watches; i++)
+                sd_event_source_disable_unref(m->file_watches[i]);
+        free(m->file_watches);
+        m->file_watches = NULL;
+        m->n_file_watches = 0;
+}
+
+int watch_files(Manager *m) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        int r;
+
+        if (!m->event)
+                return 0;
+        file_watches_free(m);
+        r = limits_watch_dirs(m, &dirs);
+        if (r < 0)
+                return r;
+        size_t n = strv_length(dirs);
+        if (n == 0)
+                return 0;
+        m->file_watches = calloc(n, sizeof(sd_event_source *));
+        if (!m->file_watches)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_event_add_inotify(m->event, &m->file_watches[m->n_file_watches], dirs[i],
+                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB,
+                                         on_file_event, m);
+                if (r < 0) {
+                        log_warning("Cannot watch %s, changes of the limit files there are found only by "
+                                    "Verify: %s",
+                                    dirs[i], strerror(-r));
+                        continue;
+                }
+                m->n_file_watches++;
+        }
+        return 0;
+}
+
 int watch_start(Manager *m) {
         int r, fd;
 
@@ -94,6 +160,14 @@ int watch_start(Manager *m) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(m->settle_source, SD_EVENT_OFF);
+        r = sd_event_add_time_relative(m->event, &m->repair_source, CLOCK_MONOTONIC, UINT64_MAX / 2, 10000,
+                                       on_repair, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->repair_source, SD_EVENT_OFF);
+        r = watch_files(m);
+        if (r < 0)
+                return r;
 
         fd = uevent_open();
         if (fd < 0) {
@@ -120,6 +194,8 @@ int watch_reschedule(Manager *m) {
 }
 
 void watch_stop(Manager *m) {
+        file_watches_free(m);
+        m->repair_source = sd_event_source_disable_unref(m->repair_source);
         m->poll_source = sd_event_source_disable_unref(m->poll_source);
         m->settle_source = sd_event_source_disable_unref(m->settle_source);
         m->uevent_source = sd_event_source_disable_unref(m->uevent_source);

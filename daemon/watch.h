@@ -8,6 +8,9 @@
  * be opened is logged and leaves the timer as the only safety net. */
 int watch_start(Manager *m);
 
+/* Watch the active profile's limit files again (after Apply, Revert, Reload). */
+int watch_files(Manager *m);
+
 /* Apply a new poll interval after the settings changed. */
 int watch_reschedule(Manager *m);
 
