@@ -251,7 +251,7 @@ static int read_limits(int dfd, const char *path, uint64_t *ret_soft, uint64_t *
 }
 
 static int read_comm(int dfd, const char *dname, char ret[static PROC_COMM_MAX + 1]) {
-        char path[32], buf[COMM_FILE_MAX];
+        char path[NAME_MAX + 16], buf[COMM_FILE_MAX];
         int r;
 
         (void) snprintf(path, sizeof path, "%s/comm", dname);
@@ -268,7 +268,7 @@ static int read_comm(int dfd, const char *dname, char ret[static PROC_COMM_MAX +
  * the read with ENAMETOOLONG, and a user can nest cgroups that deep in a delegated subtree: that is no
  * unit, not an error that would stop the whole scan. */
 static int read_unit(int dfd, const char *dname, char *buf, char **ret) {
-        char path[32];
+        char path[NAME_MAX + 16]; /* dname is a directory entry name */
         int r;
 
         (void) snprintf(path, sizeof path, "%s/cgroup", dname);
@@ -289,7 +289,7 @@ static int read_unit(int dfd, const char *dname, char *buf, char **ret) {
 
 /* Whether the process is a kernel thread or a zombie (no open files, nothing to restart). */
 static int read_is_ignored(int dfd, const char *dname) {
-        char path[32], buf[STAT_FILE_MAX], state;
+        char path[NAME_MAX + 16], buf[STAT_FILE_MAX], state;
         unsigned flags;
         int r;
 
@@ -357,7 +357,7 @@ static int proc_inspect(int dfd, const char *dname, pid_t pid, char *const *name
         if (r > 0)
                 return 0;
 
-        char path[32];
+        char path[NAME_MAX + 16]; /* dname is a directory entry name */
         (void) snprintf(path, sizeof path, "%s/limits", dname);
         r = read_limits(dfd, path, &soft, &hard);
         if (r < 0)
