@@ -33,18 +33,27 @@ static char *kernel_path(const Manager *m, const char *sysctl_path) {
         return p;
 }
 
-/* The value a key will have: the profile's, else the kernel's now. NULL when neither is known. */
+/* The value a key will have once p is applied, as plan_build() will do it: the profile's value (an
+ * at-least or raise-only key keeps a higher live value); for a key p does not manage, the original from
+ * the baseline, which the apply restores; else the kernel's value now. NULL when none is known. */
 static char *planned_value(const Manager *m, const Profile *p, const char *sysctl_path) {
         const ProfileKey *k = profile_find_key(p, sysctl_path);
-        _cleanup_free_ char *path = NULL;
-        char *value = NULL;
+        _cleanup_free_ char *path = kernel_path(m, sysctl_path), *live = NULL;
+        const char *original;
 
-        if (k)
-                return strdup(k->value);
-        path = kernel_path(m, sysctl_path);
-        if (!path || sysctl_read(path, &value) < 0)
+        if (!path)
                 return NULL;
-        return value;
+        (void) sysctl_read(path, &live);
+        if (k && k->policy != KEY_POLICY_IGNORE) {
+                bool at_least = k->match == SYSCTL_MATCH_AT_LEAST || k->policy == KEY_POLICY_RAISE_ONLY;
+                if (at_least && live && sysctl_value_is_integer(live) && sysctl_integer_compare(live, k->value) > 0)
+                        return TAKE_PTR(live);
+                return strdup(k->value);
+        }
+        original = state_baseline_get(&m->state, sysctl_path);
+        if (original)
+                return strdup(original);
+        return TAKE_PTR(live);
 }
 
 int limits_check(Manager *m, Profile *p, char **ret_error) {
@@ -60,7 +69,8 @@ int limits_check(Manager *m, Profile *p, char **ret_error) {
         /* fs.nr_open caps every RLIMIT_NOFILE: above it pam_limits fails and so does the login */
         nr_open = planned_value(m, p, "fs/nr_open");
         if (nr_open && sysctl_value_is_integer(nr_open) && sysctl_integer_compare(nr_open, hard) < 0) {
-                if (!p->limits.raise_nr_open || profile_find_key(p, "fs/nr_open"))
+                const ProfileKey *own = profile_find_key(p, "fs/nr_open");
+                if (!p->limits.raise_nr_open || (own && own->policy != KEY_POLICY_IGNORE))
                         return errorf(ret_error, -EINVAL,
                                       "%s: limits.nofile: hard limit %s is above fs.nr_open (%s), so logins would "
                                       "fail; lower it, or set \"raise_nr_open\": true",
@@ -102,12 +112,16 @@ static int parent_dir_create(const char *full) {
         return mkdir_parents(dirname(copy), 0755);
 }
 
-static void file_failed(Manager *m, Report *changes, const char *path, const char *profile, const char *why) {
+/* A file that could not be written: a report row, and a journal entry unless this is a dry run. */
+static void file_failed(Manager *m, Report *changes, bool dry_run, const char *path, const char *profile,
+                        const char *why) {
         char result[512];
 
         snprintf(result, sizeof result, "error: %s", why);
         (void) report_add(changes, path, NULL, NULL, result);
-        log_event(EVENT_FILE_FAILED, EVENT_FIELDS(.profile = profile, .key = path), "%s not written: %s", path, why);
+        if (!dry_run)
+                log_event(EVENT_FILE_FAILED, EVENT_FIELDS(.profile = profile, .key = path), "%s not written: %s",
+                          path, why);
 }
 
 static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool dry_run, uid_t caller,
@@ -124,7 +138,7 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         }
         r = file_restore(full, b);
         if (r < 0) {
-                file_failed(m, changes, path, NULL, strerror(-r));
+                file_failed(m, changes, false, path, NULL, strerror(-r));
                 return 1;
         }
         log_event(EVENT_FILE_RESTORED, EVENT_FIELDS(.key = path, .caller = caller), "%s %s (%s)", path,
@@ -153,7 +167,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
 
         r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &current, &size);
         if (r < 0 && r != -ENOENT) {
-                file_failed(m, changes, path, p->name, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, strerror(-r));
                 return 1;
         }
         if (f == LIMIT_FILE_DOCKER_JSON)
@@ -161,7 +175,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         else
                 r = limits_render(f, &p->limits, p->name, &desired);
         if (r < 0) {
-                file_failed(m, changes, path, p->name, error ?: strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, error ?: strerror(-r));
                 return 1;
         }
         if (current && streq(current, desired))
@@ -194,7 +208,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         /* the original goes to disk before the first write */
         if (!state_file_get(&m->state, path)) {
                 if (current && (memchr(current, '\0', size) || !utf8_is_valid(current))) {
-                        file_failed(m, changes, path, p->name, "the existing file is not text; left as it is");
+                        file_failed(m, changes, dry_run, path, p->name, "the existing file is not text; left as it is");
                         return 1;
                 }
                 r = state_file_set(&m->state, path, current, current && stat(full, &st) >= 0 ? st.st_mode : 0644);
@@ -202,7 +216,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                         r = manager_save_state(m);
                 if (r < 0) {
                         state_file_remove(&m->state, path);
-                        file_failed(m, changes, path, p->name, strerror(-r));
+                        file_failed(m, changes, dry_run, path, p->name, strerror(-r));
                         return 1;
                 }
         }
@@ -211,7 +225,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         if (r >= 0)
                 r = write_file_atomic(full, desired, strlen(desired), 0644);
         if (r < 0) {
-                file_failed(m, changes, path, p->name, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, strerror(-r));
                 return 1;
         }
         if (repair) {
@@ -334,6 +348,13 @@ static void procs_refresh(Manager *m, const ProfileLimits *l) {
         m->procs_scanned_usec = now;
 }
 
+static void limit_string(uint64_t v, char *buf, size_t size) {
+        if (v == UINT64_MAX)
+                snprintf(buf, size, "unlimited");
+        else
+                snprintf(buf, size, "%llu", (unsigned long long) v);
+}
+
 bool limits_verify(Manager *m, Report *findings) {
         const ProfileLimits *l;
         char nofile[64], expected[64], item[128], actual[64], verdict[128];
@@ -358,9 +379,11 @@ bool limits_verify(Manager *m, Report *findings) {
                 r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &content, &size);
                 holds = r >= 0 && limits_file_holds(f, content, size, l, m->profile->name);
                 ok = ok && holds;
+                char unreadable[128];
+                snprintf(unreadable, sizeof unreadable, "error: %s", strerror(-r));
                 (void) report_add(findings, limit_file_path(f), nofile,
-                                  r == -ENOENT ? "(none)" : r < 0 ? strerror(-r) : holds ? nofile : "other content",
-                                  holds ? "ok" : r == -ENOENT ? "missing" : "drifted");
+                                  r == -ENOENT ? "(none)" : r < 0 ? NULL : holds ? nofile : "other content",
+                                  holds ? "ok" : r == -ENOENT ? "missing" : r < 0 ? unreadable : "drifted");
         }
 
         procs_refresh(m, l);
@@ -371,11 +394,10 @@ bool limits_verify(Manager *m, Report *findings) {
 
                 snprintf(item, sizeof item, "process %s[%d]%s%s", p->comm, (int) p->pid, p->unit ? " " : "",
                          strempty(p->unit));
-                if (p->soft == UINT64_MAX)
-                        snprintf(actual, sizeof actual, "unlimited");
-                else
-                        snprintf(actual, sizeof actual, "%llu:%llu", (unsigned long long) p->soft,
-                                 p->hard == UINT64_MAX ? 0ull : (unsigned long long) p->hard);
+                char soft[24], hard[24];
+                limit_string(p->soft, soft, sizeof soft);
+                limit_string(p->hard, hard, sizeof hard);
+                snprintf(actual, sizeof actual, "%s:%s", soft, hard);
                 if (enough)
                         snprintf(verdict, sizeof verdict, "ok");
                 else if (p->unit)
