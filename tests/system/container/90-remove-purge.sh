@@ -20,6 +20,9 @@ check_eq "remove: kernel values left as they are" "$somaxconn" "$(ct sysctl -n n
 check_rc "README: ${lines[1]:-}" 0 ct_sh "${lines[1]:-false}"
 check_rc "purge: /var/lib/wstuned removed" 1 ct test -e /var/lib/wstuned
 check_rc "purge: /etc/wstuned removed" 1 ct test -e /etc/wstuned
+check_rc "purge: the PAM drop-in wstuned generated removed" 1 ct test -e /etc/security/limits.d/90-wstuned.conf
+check_rc "purge: the systemd drop-in removed" 1 ct test -e /etc/systemd/system.conf.d/90-wstuned.conf
+check_rc "purge: the docker.service drop-in removed" 1 ct test -e /etc/systemd/system/docker.service.d/90-wstuned.conf
 check_rc "purge: enablement symlink removed" 1 ct test -L /etc/systemd/system/multi-user.target.wants/wstuned.service
 check_rc "purge: package unknown to dpkg" 1 ct dpkg-query -W wstuned
 check_eq "purge: kernel values left as they are" "$somaxconn" "$(ct sysctl -n net.core.somaxconn)"
