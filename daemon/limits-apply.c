@@ -178,13 +178,29 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                 file_failed(m, changes, dry_run, path, p->name, error ?: strerror(-r));
                 return 1;
         }
-        if (current && streq(current, desired))
+        if (current && streq(current, desired)) {
+                m->file_reported &= ~(1u << f);
                 return 0;
+        }
 
         if (dry_run) {
                 (void) report_add(changes, path, current ? "present" : "(none)", nofile, "would-write");
                 return 0;
         }
+        /* policy warn: a changed file is reported once, not written */
+        if (repair && p->limits.policy == KEY_POLICY_WARN) {
+                const char *found = current ? "changed" : "deleted";
+                if (m->file_reported & (1u << f))
+                        return 0;
+                m->file_reported |= 1u << f;
+                log_event(EVENT_DRIFT_REPORTED,
+                          EVENT_FIELDS(.profile = p->name, .key = path, .expected = values, .actual = found,
+                                       .action = "reported"),
+                          "%s was %s (limits policy warn: not written again)", path, found);
+                bus_manager_emit_drifted(m, path, values, found, "reported");
+                return 0;
+        }
+
         /* another writer that keeps rewriting the file is not fought in a loop (as for sysctls) */
         if (repair) {
                 const char *found = current ? "changed" : "deleted";

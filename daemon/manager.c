@@ -579,6 +579,7 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                   counts[1], counts[2], counts[3]);
         m->verify_failure_logged = false;
         memset(m->file_fights, 0, sizeof m->file_fights); /* an explicit Apply enforces again at once */
+        m->file_reported = 0;
         return 0;
 }
 

@@ -89,6 +89,7 @@ typedef struct Manager {
         size_t n_file_watches;
         sd_event_source *repair_source; /* limit files are checked a moment after a change, not per event */
         FightTracker file_fights[8];    /* per LimitFile: another writer rewriting a limit file */
+        unsigned file_reported;         /* per LimitFile bit: a change left in place (policy warn) is logged */
         uint64_t uevent_usec; /* when the last relevant uevent arrived */
         AuthQuery *auth_queries;
         unsigned n_auth_queries;

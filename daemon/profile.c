@@ -308,8 +308,8 @@ static int parse_names(const char *origin, const char *field, const cJSON *list,
 }
 
 static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, char **ret_error) {
-        static const char *const allowed[] = { "nofile", "domains", "layers", "processes", "services", "raise_nr_open",
-                                               NULL };
+        static const char *const allowed[] = { "nofile",   "domains",       "layers", "processes",
+                                               "services", "raise_nr_open", "policy", NULL };
         const cJSON *bad, *c;
         int r;
 
@@ -391,6 +391,15 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
                 if (!cJSON_IsBool(raise))
                         return errorf(ret_error, -EINVAL, "%s: limits.raise_nr_open: must be true or false", origin);
                 l->raise_nr_open = cJSON_IsTrue(raise);
+        }
+
+        l->policy = KEY_POLICY_ENFORCE;
+        const cJSON *policy = cJSON_GetObjectItemCaseSensitive(obj, "policy");
+        if (policy) {
+                KeyPolicy kp = cJSON_IsString(policy) ? key_policy_from_string(policy->valuestring) : _KEY_POLICY_INVALID;
+                if (kp != KEY_POLICY_ENFORCE && kp != KEY_POLICY_WARN)
+                        return errorf(ret_error, -EINVAL, "%s: limits.policy: must be \"enforce\" or \"warn\"", origin);
+                l->policy = kp;
         }
 
         l->present = true;

@@ -57,6 +57,7 @@ typedef struct ProfileLimits {
         char **processes;   /* process names (comm) whose running limit Verify checks */
         char **services;    /* systemd units whose processes Verify checks */
         bool raise_nr_open; /* raise fs.nr_open to the hard limit when it is lower, instead of refusing */
+        KeyPolicy policy;   /* a limit file someone changed: enforce (write it again) or warn (report) */
 } ProfileLimits;
 
 typedef struct Profile {

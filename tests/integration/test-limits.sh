@@ -92,6 +92,21 @@ check_rc "daemon.json byte-identical to the original" 0 cmp "$SB/daemon.json.ori
 check_eq "daemon.json mode restored" 600 "$(stat -c %a "$JSON")"
 check_eq "drop-ins removed" "" "$(find "$E/security" "$E/systemd" -type f 2>/dev/null)"
 
+# policy warn: a deleted drop-in is reported once and left as it is
+cat >"$E/wstuned/profiles/lim-warn.json" <<'JSON'
+{ "limits": { "nofile": 4096, "layers": ["pam"], "policy": "warn" } }
+JSON
+check_rc "apply lim-warn" 0 wstunectl apply lim-warn
+rm "$PAM"
+sleep 0.6
+check_rc "warn: the deleted drop-in is left deleted" 1 test -e "$PAM"
+reported=$(sb_journal -o json MESSAGE_ID="$(id_of DRIFT_REPORTED)" WSTUNED_KEY=/etc/security/limits.d/90-wstuned.conf)
+check_eq "warn: reported once" 1 "$(printf '%s\n' "$reported" | grep -c .)"
+check_match "warn: report says deleted" '"WSTUNED_ACTUAL":"deleted"' "$reported"
+check_rc "warn: verify fails" 1 wstunectl verify
+check_match "warn: verify says missing" "90-wstuned.conf .*missing" "$OUT"
+check_rc "revert" 0 wstunectl revert
+
 # an unparsable daemon.json is never written; the rest is
 printf '{ "log-driver": }\n' >"$JSON"
 cp "$JSON" "$SB/broken.orig"
