@@ -148,6 +148,32 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         return 0;
 }
 
+/* dockerd refuses to start when default-ulimits is both a command line flag and in daemon.json. Returns
+ * the PID of a dockerd running with --default-ulimit, 0 when none. */
+static pid_t dockerd_with_ulimit_flag(const Manager *m) {
+        _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
+        char *names[] = { (char *) "dockerd", NULL };
+        ProcMatch *found = NULL;
+        size_t n = 0;
+        pid_t pid = 0;
+
+        if (!proc_root || proc_find(proc_root, names, NULL, &found, &n) < 0)
+                return 0;
+        for (size_t i = 0; i < n && pid == 0; i++) {
+                _cleanup_free_ char *path = NULL, *cmdline = NULL;
+                size_t size;
+                if (asprintf(&path, "%s/%d/cmdline", proc_root, (int) found[i].pid) < 0)
+                        break;
+                if (read_file_full(path, 64 * 1024, &cmdline, &size) < 0)
+                        continue;
+                for (size_t off = 0; off < size; off += strlen(cmdline + off) + 1)
+                        if (strncmp(cmdline + off, "--default-ulimit", 16) == 0)
+                                pid = found[i].pid;
+        }
+        proc_matches_free(found, n);
+        return pid;
+}
+
 /* repair: the file was ours and someone changed or removed it; log and signal a drift, no report row. */
 static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_run, bool repair, uid_t caller,
                           Report *changes) {
@@ -170,8 +196,19 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                 file_failed(m, changes, dry_run, path, p->name, strerror(-r));
                 return 1;
         }
-        if (f == LIMIT_FILE_DOCKER_JSON)
+        if (f == LIMIT_FILE_DOCKER_JSON) {
+                pid_t dockerd = dockerd_with_ulimit_flag(m);
+                if (dockerd > 0) {
+                        char why[160];
+                        snprintf(why, sizeof why,
+                                 "dockerd (pid %d) runs with --default-ulimit: with default-ulimits also in this file "
+                                 "it would not start again; set the limit in one place",
+                                 (int) dockerd);
+                        file_failed(m, changes, dry_run, path, p->name, why);
+                        return 1;
+                }
                 r = limits_merge_docker_json(current, size, path, &p->limits, &desired, &error);
+        }
         else
                 r = limits_render(f, &p->limits, p->name, &desired);
         if (r < 0) {

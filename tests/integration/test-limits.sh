@@ -33,7 +33,7 @@ cp -p "$JSON" "$SB/daemon.json.orig"
 
 # a process that will need a restart: started with a soft limit below the profile's
 cp "$(command -v sleep)" "$SB/wstest-sleeper"
-prlimit --nofile=1024:1024 "$SB/wstest-sleeper" 300 &
+prlimit --nofile=1024:1024 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
 
@@ -70,7 +70,7 @@ check_match "process row" "process wstest-sleeper\[$sleeper\].* +>=4096 +1024:10
 check_match "files hold" "/etc/security/limits.d/90-wstuned.conf +nofile 4096:4096 +nofile 4096:4096 +ok" "$OUT"
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null
-prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 &
+prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
 check_rc "verify holds after the restart" 0 wstunectl verify
@@ -116,6 +116,19 @@ check_rc "broken daemon.json untouched" 0 cmp "$SB/broken.orig" "$JSON"
 check_rc "PAM drop-in written anyway" 0 test -f "$PAM"
 check_rc "verify fails on daemon.json" 1 wstunectl verify
 check_match "daemon.json verdict" "/etc/docker/daemon.json .*drifted" "$OUT"
+check_rc "revert" 0 wstunectl revert
+
+# dockerd started with --default-ulimit would not start again with default-ulimits in daemon.json too
+rm -f "$JSON"
+cp "$(command -v dash || command -v sh)" "$SB/dockerd"
+"$SB/dockerd" -c 'sleep 300; :' --default-ulimit nofile=1024:2048 </dev/null >/dev/null 2>&1 &
+fake_dockerd=$!
+sleep 0.2
+check_rc "apply with dockerd --default-ulimit running exits 1" 1 wstunectl apply lim
+check_match "daemon.json refused, naming the flag" "/etc/docker/daemon.json .*error: dockerd \(pid [0-9]+\) runs with --default-ulimit" "$OUT"
+check_rc "daemon.json not created" 1 test -e "$JSON"
+pkill -P "$fake_dockerd" sleep
+wait "$fake_dockerd" 2>/dev/null
 check_rc "revert" 0 wstunectl revert
 
 check_host_unchanged
