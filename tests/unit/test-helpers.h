@@ -123,6 +123,25 @@ static inline char *dir_list(const char *dir) {
         return joined;
 }
 
+/* The value of dir/proc/sys/<path> as the kernel would show it, without its one trailing newline (a
+ * write does not carry it); NULL when the key is absent. */
+static inline char *proc_sys_value(const char *dir, const char *path) {
+        _cleanup_free_ char *rel = NULL;
+        ck_assert_int_ge(asprintf(&rel, "proc/sys/%s", path), 0);
+        char *v = tree_read(dir, rel);
+        size_t n = v ? strlen(v) : 0;
+        if (n > 0 && v[n - 1] == '\n')
+                v[n - 1] = '\0';
+        return v;
+}
+
+#define assert_proc_sys(dir, path, expected)                          \
+        do {                                                          \
+                _cleanup_free_ char *_v = proc_sys_value(dir, path);  \
+                ck_assert_msg(_v, "%s is missing", path);             \
+                ck_assert_str_eq(_v, expected);                       \
+        } while (0)
+
 static inline int test_main(Suite *s) {
         const char *tmp = getenv("TMPDIR");
         char *base;

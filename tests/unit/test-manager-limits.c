@@ -50,23 +50,8 @@ static void write_proc(const char *path, const char *content) {
         tree_write(root, rel, content);
 }
 
-/* The value a sysctl file holds, without the one trailing newline the kernel prints. */
-static char *proc_value(const char *path) {
-        _cleanup_free_ char *rel = NULL;
-        ck_assert_int_ge(asprintf(&rel, "proc/sys/%s", path), 0);
-        char *v = tree_read(root, rel);
-        size_t n = v ? strlen(v) : 0;
-        if (n > 0 && v[n - 1] == '\n')
-                v[n - 1] = '\0';
-        return v;
-}
-
-#define assert_proc(path, expected)                                  \
-        do {                                                         \
-                _cleanup_free_ char *_v = proc_value(path);          \
-                ck_assert_msg(_v, "%s is missing", path);            \
-                ck_assert_str_eq(_v, expected);                      \
-        } while (0)
+#define proc_value(path) proc_sys_value(root, path)
+#define assert_proc(path, expected) assert_proc_sys(root, path, expected)
 
 static const char *strnull(const char *s) {
         return s ?: "(null)";

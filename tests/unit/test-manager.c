@@ -106,24 +106,8 @@ static char *proc_file(const char *path) {
         return p;
 }
 
-/* The value the file holds: its bytes without one trailing newline (the kernel adds it, a write does
- * not carry it). NULL when the key is absent. */
-static char *proc_value(const char *path) {
-        _cleanup_free_ char *rel = NULL;
-        ck_assert_int_ge(asprintf(&rel, "proc/sys/%s", path), 0);
-        char *v = tree_read(root, rel);
-        size_t n = v ? strlen(v) : 0;
-        if (n > 0 && v[n - 1] == '\n')
-                v[n - 1] = '\0';
-        return v;
-}
-
-#define assert_proc(path, expected)                                  \
-        do {                                                         \
-                _cleanup_free_ char *_v = proc_value(path);          \
-                ck_assert_msg(_v, "%s is missing", path);            \
-                ck_assert_str_eq(_v, expected);                      \
-        } while (0)
+#define proc_value(path) proc_sys_value(root, path)
+#define assert_proc(path, expected) assert_proc_sys(root, path, expected)
 
 /* Every key holds exactly what the initial tree has, byte for byte: nothing was written. */
 static void assert_tree_untouched(void) {
