@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* limits-apply.c - the profile's nofile limit across PAM, systemd and Docker.
  *
- * The files come from limits.c (what to write) and are written here (when and how): each one atomically,
+ * The files come from limit-files.c (what to write) and are written here (when and how): each one atomically,
  * only when its content changes, after its original (or its absence) went into the baseline on disk, so
  * Revert puts back byte-identical originals and removes the drop-ins wstuned created. A written limit
  * changes nothing for running processes: each row and journal entry says what must restart, and
@@ -9,7 +9,6 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "bus-manager.h"
 #include "journal.h"
@@ -19,12 +18,6 @@
 
 #define LIMIT_FILE_SIZE_MAX (1024u * 1024u)
 #define PROC_RESCAN_USEC (5u * 1000000u) /* how old the list of watched processes may get */
-
-static uint64_t clock_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
 
 static char *kernel_path(const Manager *m, const char *sysctl_path) {
         char *p;
@@ -242,7 +235,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         if (repair) {
                 const char *found = current ? "changed" : "deleted";
                 FightSettings fs = manager_fight_settings(m);
-                switch (fight_check(&m->file_fights[f], &fs, clock_usec())) {
+                switch (fight_check(&m->file_fights[f], &fs, now_usec())) {
                 case FIGHT_WAIT:
                         return 0;
                 case FIGHT_BACK_OFF:
@@ -373,7 +366,7 @@ void limits_forget_processes(Manager *m) {
 static void procs_refresh(Manager *m, const ProfileLimits *l) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
-        uint64_t now = clock_usec();
+        uint64_t now = now_usec();
         bool gone = false;
 
         for (size_t i = 0; i < m->n_procs; i++)

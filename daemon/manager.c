@@ -95,11 +95,7 @@ static void keys_free(ManagedKey *keys, size_t n) {
         free(keys);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
+
 
 Manager *manager_free(Manager *m) {
         if (!m)

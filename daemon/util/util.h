@@ -6,7 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -64,6 +66,13 @@ static inline bool streq_ptr(const char *a, const char *b) {
 
 static inline const char *strempty(const char *s) {
         return s ?: "";
+}
+
+/* CLOCK_MONOTONIC in microseconds, the clock of sd-event's timers. */
+static inline uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
 static inline void *mfree(void *p) {
