@@ -358,7 +358,7 @@ int limits_merge_docker_json(const char *old, size_t old_size, const char *origi
                              char **ret, char **ret_error) {
         _cleanup_json_ cJSON *root = NULL, *entry = NULL;
         _cleanup_free_ char *buf = NULL;
-        cJSON *ulimits, *first = NULL;
+        cJSON *ulimits = NULL, *first = NULL;
         size_t size = 0;
         int r;
 
@@ -425,7 +425,7 @@ static bool raw_is_uint(const cJSON *item, uint64_t v) {
 
 static bool docker_json_holds(const char *content, size_t size, const ProfileLimits *l) {
         _cleanup_json_ cJSON *root = NULL;
-        cJSON *ulimits, *nofile = NULL;
+        cJSON *ulimits = NULL, *nofile = NULL;
 
         if (docker_json_parse(content, size, "daemon.json", &root, NULL) < 0 || !root)
                 return false;
