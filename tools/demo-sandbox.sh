@@ -18,6 +18,8 @@ wstuned_start || exit 1
 run wstunectl status
 run wstunectl apply ws-server --dry-run
 run wstunectl apply ws-server
+say "cat \$SANDBOX/etc/security/limits.d/90-wstuned.conf    # the limit files went to the sandbox's temporary /etc"
+cat "$SB_ROOT/etc/security/limits.d/90-wstuned.conf"
 run wstunectl status
 run wstunectl verify
 say "sysctl $keys    # in the namespace, after: real kernel values"
