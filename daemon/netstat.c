@@ -57,23 +57,6 @@ static bool next_token(const char **p, const char **ret, size_t *ret_len) {
 }
 
 /* A decimal number as the kernel prints it: digits only, no sign, no base prefix, at most UINT64_MAX. */
-static int parse_u64(const char *s, size_t n, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (n == 0)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                unsigned d = (unsigned) (s[i] - '0');
-                if (v > (UINT64_MAX - d) / 10)
-                        return -EINVAL;
-                v = v * 10 + d;
-        }
-        *ret = v;
-        return 0;
-}
-
 /* A counter name: a letter, then letters, digits or underscores. */
 static bool name_is_valid(const char *s, size_t n) {
         if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
@@ -134,7 +117,7 @@ static int parse_pairs(const char *p, const Field *fields, size_t n_fields, void
         while (next_token(&p, &name, &name_len)) {
                 if (!name_is_valid(name, name_len) || !next_token(&p, &value, &value_len))
                         return -EINVAL;
-                r = parse_u64(value, value_len, &v);
+                r = parse_u64_digits(value, value_len, &v);
                 if (r < 0)
                         return r;
                 r = field_set(fields, n_fields, seen, out, name, name_len, v);
@@ -179,7 +162,7 @@ int netstat_parse_listen(const char *buf, ListenCounters *ret) {
                         break;
                 if (has_name != has_value || !name_is_valid(name, name_len))
                         return -EINVAL;
-                r = parse_u64(value, value_len, &v);
+                r = parse_u64_digits(value, value_len, &v);
                 if (r < 0)
                         return r;
                 r = field_set(listen_fields, ELEMENTSOF(listen_fields), seen, &c, name, name_len, v);
@@ -225,7 +208,7 @@ static int parse_numbers(const char *buf, uint64_t *ret, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 if (!next_token(&p, &tok, &len))
                         return -EINVAL;
-                r = parse_u64(tok, len, &ret[i]);
+                r = parse_u64_digits(tok, len, &ret[i]);
                 if (r < 0)
                         return r;
         }

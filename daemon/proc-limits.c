@@ -39,15 +39,8 @@ static int parse_limit_field(const char **p, uint64_t *ret) {
 
         if (n == strlen("unlimited") && strncmp(s, "unlimited", n) == 0)
                 v = UINT64_MAX;
-        else
-                for (size_t i = 0; i < n; i++) {
-                        if (s[i] < '0' || s[i] > '9')
-                                return -EINVAL;
-                        unsigned d = (unsigned) (s[i] - '0');
-                        if (v > (UINT64_MAX - d) / 10)
-                                return -EINVAL;
-                        v = v * 10 + d;
-                }
+        else if (parse_u64_digits(s, n, &v) < 0)
+                return -EINVAL;
 
         *p = s + n;
         *ret = v;

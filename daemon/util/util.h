@@ -108,6 +108,10 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
 /* Create a directory and its parents. */
 int mkdir_parents(const char *path, mode_t mode);
 
+/* n decimal digits at s (no sign, no spaces) as an unsigned 64-bit number; -EINVAL for anything else or
+ * overflow. */
+int parse_u64_digits(const char *s, size_t n, uint64_t *ret);
+
 /* Format "line L, column C" of offset in buf. */
 void text_position(const char *buf, size_t offset, unsigned *ret_line, unsigned *ret_column);
 
