@@ -87,8 +87,7 @@ typedef struct ResourceState {
         PressureLevel level;
         double ratio;          /* used / limit, may exceed 1; 0 when absent */
         uint64_t used, limit;  /* what the ratio is made of */
-        uint64_t hold_until;   /* CLOCK_MONOTONIC µs: a counter increase keeps the level up until then */
-        PressureLevel hold_level;
+        uint64_t hold_until[_PRESSURE_LEVEL_MAX]; /* CLOCK_MONOTONIC µs: a counter increase holds a level */
 } ResourceState;
 
 /* The drop counters that alert at once when they go up. */

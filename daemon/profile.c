@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* profile.c - tuning profiles: strict JSON -> Profile. No cJSON object leaves this file. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -406,9 +407,131 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
         return 0;
 }
 
+/* Percent figures of the watch section: a JSON number in [min, max]. */
+static int parse_percent(const char *origin, const char *field, const cJSON *v, double min, double max,
+                         double *ret, char **ret_error) {
+        if (!v)
+                return 0;
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max))
+                return errorf(ret_error, -EINVAL, "%s: %s: must be a number %g..%g (percent)", origin, field, min,
+                              max);
+        *ret = v->valuedouble;
+        return 0;
+}
+
+static int parse_thresholds(const char *origin, const char *resource, const cJSON *obj, WatchThresholds *t,
+                            char **ret_error) {
+        static const char *const allowed[] = { "warn", "critical", NULL };
+        _cleanup_free_ char *warn = NULL, *critical = NULL;
+        const cJSON *bad;
+        int r;
+
+        if (!cJSON_IsObject(obj))
+                return errorf(ret_error, -EINVAL, "%s: watch.%s: must be an object { \"warn\": N, \"critical\": N }",
+                              origin, resource);
+        if ((bad = json_find_unknown_member(obj, allowed)))
+                return errorf(ret_error, -EINVAL, "%s: watch.%s.%s: unknown field", origin, resource, bad->string);
+        if ((bad = json_find_duplicate_member(obj)))
+                return errorf(ret_error, -EINVAL, "%s: watch.%s.%s: duplicate field", origin, resource, bad->string);
+        if (asprintf(&warn, "watch.%s.warn", resource) < 0 || asprintf(&critical, "watch.%s.critical", resource) < 0)
+                return -ENOMEM;
+        /* ports may be over-subscribed (more sockets than ports): thresholds up to 1000% */
+        r = parse_percent(origin, warn, cJSON_GetObjectItemCaseSensitive(obj, "warn"), 1, 1000, &t->warn, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_percent(origin, critical, cJSON_GetObjectItemCaseSensitive(obj, "critical"), 1, 1000, &t->critical,
+                          ret_error);
+        if (r < 0)
+                return r;
+        if (t->warn >= t->critical)
+                return errorf(ret_error, -EINVAL, "%s: watch.%s: warn %g must be below critical %g", origin, resource,
+                              t->warn, t->critical);
+        return 0;
+}
+
+static int parse_growth(const char *origin, const cJSON *obj, const Profile *p, WatchSettings *w, char **ret_error) {
+        static const char *const allowed[] = { "above", "max", "memory_percent", NULL };
+        const cJSON *bad, *max;
+        long long n;
+        int r;
+
+        if (!cJSON_IsObject(obj))
+                return errorf(ret_error, -EINVAL, "%s: watch.conntrack_growth: must be an object", origin);
+        if ((bad = json_find_unknown_member(obj, allowed)))
+                return errorf(ret_error, -EINVAL, "%s: watch.conntrack_growth.%s: unknown field", origin, bad->string);
+        if ((bad = json_find_duplicate_member(obj)))
+                return errorf(ret_error, -EINVAL, "%s: watch.conntrack_growth.%s: duplicate field", origin,
+                              bad->string);
+        r = parse_percent(origin, "watch.conntrack_growth.above", cJSON_GetObjectItemCaseSensitive(obj, "above"), 1,
+                          100, &w->growth_above, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_percent(origin, "watch.conntrack_growth.memory_percent",
+                          cJSON_GetObjectItemCaseSensitive(obj, "memory_percent"), 0.1, 50, &w->growth_memory_percent,
+                          ret_error);
+        if (r < 0)
+                return r;
+        max = cJSON_GetObjectItemCaseSensitive(obj, "max");
+        if (max) {
+                if (!json_get_integer(max, &n) || n < 1 || n > INT_MAX)
+                        return errorf(ret_error, -EINVAL, "%s: watch.conntrack_growth.max: must be an integer 1..%d",
+                                      origin, INT_MAX);
+                w->growth_max = (uint64_t) n;
+        }
+
+        /* growth raises the table above the profile's value: "exact" would call that drift and set it back */
+        const ProfileKey *k = profile_find_key(p, "net/netfilter/nf_conntrack_max");
+        if (k && k->policy != KEY_POLICY_IGNORE && k->match == SYSCTL_MATCH_EXACT)
+                return errorf(ret_error, -EINVAL,
+                              "%s: watch.conntrack_growth: needs sysctl \"net.netfilter.nf_conntrack_max\" with "
+                              "match \"at-least\" (it is \"exact\")",
+                              origin);
+        w->growth_enabled = true;
+        return 0;
+}
+
+static int parse_watch(const char *origin, const cJSON *obj, Profile *p, char **ret_error) {
+        static const char *const allowed[] = { "conntrack",  "backlog",      "ports",           "fds",
+                                               "hysteresis", "hold_seconds", "conntrack_growth", NULL };
+        WatchSettings *w = &p->watch;
+        const cJSON *bad, *c;
+        long long n;
+        int r;
+
+        if (!cJSON_IsObject(obj))
+                return errorf(ret_error, -EINVAL, "%s: watch: must be an object", origin);
+        if ((bad = json_find_unknown_member(obj, allowed)))
+                return errorf(ret_error, -EINVAL, "%s: watch.%s: unknown field", origin, bad->string);
+        if ((bad = json_find_duplicate_member(obj)))
+                return errorf(ret_error, -EINVAL, "%s: watch.%s: duplicate field", origin, bad->string);
+
+        for (PressureResource res = 0; res < _PRESSURE_RESOURCE_MAX; res++) {
+                c = cJSON_GetObjectItemCaseSensitive(obj, pressure_resource_to_string(res));
+                if (!c)
+                        continue;
+                r = parse_thresholds(origin, pressure_resource_to_string(res), c, &w->thresholds[res], ret_error);
+                if (r < 0)
+                        return r;
+        }
+        r = parse_percent(origin, "watch.hysteresis", cJSON_GetObjectItemCaseSensitive(obj, "hysteresis"), 0, 50,
+                          &w->hysteresis, ret_error);
+        if (r < 0)
+                return r;
+        c = cJSON_GetObjectItemCaseSensitive(obj, "hold_seconds");
+        if (c) {
+                if (!json_get_integer(c, &n) || n < 0 || n > 86400)
+                        return errorf(ret_error, -EINVAL, "%s: watch.hold_seconds: must be an integer 0..86400", origin);
+                w->hold_usec = (uint64_t) n * 1000000u;
+        }
+        c = cJSON_GetObjectItemCaseSensitive(obj, "conntrack_growth");
+        if (c)
+                return parse_growth(origin, c, p, w, ret_error);
+        return 0;
+}
+
 int profile_parse(const char *name, const char *origin, const char *buf, size_t size, Profile **ret,
                   char **ret_error) {
-        static const char *const allowed[] = { "description", "sysctl", "limits", NULL };
+        static const char *const allowed[] = { "description", "sysctl", "limits", "watch", NULL };
         _cleanup_(profile_freep) Profile *p = NULL;
         _cleanup_json_ cJSON *root = NULL;
         const cJSON *bad, *c;
@@ -430,6 +553,7 @@ int profile_parse(const char *name, const char *origin, const char *buf, size_t 
         p = calloc(1, sizeof(Profile));
         if (!p)
                 return -ENOMEM;
+        watch_settings_init(&p->watch);
         p->name = strdup(name);
         p->path = strdup(origin);
         if (!p->name || !p->path)
@@ -459,6 +583,14 @@ int profile_parse(const char *name, const char *origin, const char *buf, size_t 
         c = cJSON_GetObjectItemCaseSensitive(root, "limits");
         if (c) {
                 r = parse_limits(origin, c, &p->limits, ret_error);
+                if (r < 0)
+                        return r;
+        }
+
+        /* after "sysctl": conntrack growth looks at how nf_conntrack_max is managed */
+        c = cJSON_GetObjectItemCaseSensitive(root, "watch");
+        if (c) {
+                r = parse_watch(origin, c, p, ret_error);
                 if (r < 0)
                         return r;
         }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pressure.h"
 #include "sysctl.h"
 #include "util/util.h"
 
@@ -67,6 +68,7 @@ typedef struct Profile {
         ProfileKey *keys;
         size_t n_keys;
         ProfileLimits limits;
+        WatchSettings watch; /* pressure thresholds; the defaults when the profile has no "watch" */
 } Profile;
 
 Profile *profile_free(Profile *p);

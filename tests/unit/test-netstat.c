@@ -8,8 +8,8 @@
 #include "netstat.h"
 #include "test-helpers.h"
 
-#define MAX "18446744073709551615"
-#define PAST_MAX "18446744073709551616"
+#define U64_MAX_STR "18446744073709551615"
+#define U64_PAST_MAX_STR "18446744073709551616"
 
 /* `cat /proc/net/netstat` on Linux 6.18 (the machine these tests were written on), byte for byte but for the
  * values: the host's counters changed, the ones under test given by the macro's arguments (columns 23, 24,
@@ -102,8 +102,8 @@ static const NetstatCase netstat_cases[] = {
         { NETSTAT_HOST("0", "0", "0", "0"), 0, { 0, 0, 0, 0 } },
         { NETSTAT_NETNS("1", "2", "3", "4"), 0, { 1, 2, 4, 3 } },
         { NETSTAT_NETNS("0", "0", "0", "0"), 0, { 0, 0, 0, 0 } },
-        { NETSTAT_HOST(MAX, MAX, MAX, MAX), 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX } },
-        { NETSTAT_HOST("18446744073709551614", "00042", "0", MAX), 0, { UINT64_MAX - 1, 42, UINT64_MAX, 0 } },
+        { NETSTAT_HOST(U64_MAX_STR, U64_MAX_STR, U64_MAX_STR, U64_MAX_STR), 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX } },
+        { NETSTAT_HOST("18446744073709551614", "00042", "0", U64_MAX_STR), 0, { UINT64_MAX - 1, 42, UINT64_MAX, 0 } },
         /* TcpExt after the other sections */
         { NETSTAT_IP_ONLY TCPEXT_NAMES TCPEXT_VALUES_HOST("5", "7", "11", "13"), 0, { 5, 7, 13, 11 } },
         /* columns matched by name, wherever they are */
@@ -150,7 +150,7 @@ static const NetstatCase netstat_cases[] = {
         { "TcpExt: ListenOverflows\nTcpExt: 1 2\n", -EINVAL },
         { "TcpExt: ListenOverflows ListenDrops\nTcpExt:\n", -EINVAL },
         /* values that are no decimal 64-bit number, under test or not */
-        { NETSTAT_HOST(PAST_MAX, "0", "0", "0"), -EINVAL },
+        { NETSTAT_HOST(U64_PAST_MAX_STR, "0", "0", "0"), -EINVAL },
         { NETSTAT_HOST("0", "99999999999999999999999", "0", "0"), -EINVAL },
         { NETSTAT_HOST("-1", "0", "0", "0"), -EINVAL },
         { NETSTAT_HOST("+1", "0", "0", "0"), -EINVAL },
@@ -158,7 +158,7 @@ static const NetstatCase netstat_cases[] = {
         { NETSTAT_HOST("1a", "0", "0", "0"), -EINVAL },
         { NETSTAT_HOST("1.5", "0", "0", "0"), -EINVAL },
         { "TcpExt: SyncookiesSent ListenDrops\nTcpExt: x 1\n", -EINVAL },
-        { "TcpExt: SyncookiesSent ListenDrops\nTcpExt: " PAST_MAX " 1\n", -EINVAL },
+        { "TcpExt: SyncookiesSent ListenDrops\nTcpExt: " U64_PAST_MAX_STR " 1\n", -EINVAL },
         /* two value lines: no names */
         { "TcpExt: 1 2\nTcpExt: 1 2\n", -EINVAL },
         /* a counter named twice is ambiguous */
@@ -205,7 +205,7 @@ static const SockStatCase sockstat_cases[] = {
         { SOCKSTAT("11", "1", "0", "0"), 0, { 1, 0, 0, 11 } },
         { SOCKSTAT("0", "0", "0", "0"), 0, { 0, 0, 0, 0 } },
         { SOCKSTAT("52311", "40213", "17", "28001"), 0, { 40213, 28001, 17, 52311 } },
-        { SOCKSTAT(MAX, MAX, MAX, MAX), 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX } },
+        { SOCKSTAT(U64_MAX_STR, U64_MAX_STR, U64_MAX_STR, U64_MAX_STR), 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX } },
         { SOCKSTAT("4", "1", "2", "3"), 0, { 1, 3, 2, 4 } },
         /* keys by name, unknown ones skipped, alloc and mem optional */
         { "sockets: used 9\nTCP: tw 3 future 7 orphan 2 inuse 1\n", 0, { 1, 3, 2, 9 } },
@@ -244,8 +244,8 @@ static const SockStatCase sockstat_cases[] = {
         /* what follows the TCP line is no concern of it */
         { "sockets: used 11\nTCP: inuse 1 orphan 0 tw 0\n5\n", 0, { 1, 0, 0, 11 } },
         /* values */
-        { SOCKSTAT("11", PAST_MAX, "0", "0"), -EINVAL },
-        { SOCKSTAT(PAST_MAX, "1", "0", "0"), -EINVAL },
+        { SOCKSTAT("11", U64_PAST_MAX_STR, "0", "0"), -EINVAL },
+        { SOCKSTAT(U64_PAST_MAX_STR, "1", "0", "0"), -EINVAL },
         { SOCKSTAT("11", "-1", "0", "0"), -EINVAL },
         { SOCKSTAT("11", "1", "0", "0x1"), -EINVAL },
         { SOCKSTAT("11", "1", "zero", "0"), -EINVAL },
@@ -281,8 +281,8 @@ static const FileNrCase file_nr_cases[] = {
         /* `cat /proc/sys/fs/file-nr`, host and `unshare -n` alike, values changed */
         { "412\t0\t2466177\n", 0, { 412, 0, 2466177 } },
         { "1048576\t0\t9223372036854775807\n", 0, { 1048576, 0, 9223372036854775807u } },
-        { MAX "\t0\t" MAX "\n", 0, { UINT64_MAX, 0, UINT64_MAX } },
-        { MAX "\t" MAX "\t" MAX "\n", 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX } },
+        { U64_MAX_STR "\t0\t" U64_MAX_STR "\n", 0, { UINT64_MAX, 0, UINT64_MAX } },
+        { U64_MAX_STR "\t" U64_MAX_STR "\t" U64_MAX_STR "\n", 0, { UINT64_MAX, UINT64_MAX, UINT64_MAX } },
         { "412\t17\t2466177\n", 0, { 412, 17, 2466177 } }, /* kernels before 2.6 counted unused */
         { "0\t0\t0\n", 0, { 0, 0, 0 } },
         /* spaces instead of tabs, no newline */
@@ -299,7 +299,7 @@ static const FileNrCase file_nr_cases[] = {
         { "412\t0\n2466177\n", -EINVAL },
         { "412\t0\t2466177\n\n", -EINVAL },
         { "412\t0\t2466177\nx", -EINVAL },
-        { "412\t0\t" PAST_MAX "\n", -EINVAL },
+        { "412\t0\t" U64_PAST_MAX_STR "\n", -EINVAL },
         { "-1\t0\t2466177\n", -EINVAL },
         { "412\t0\t2466177x\n", -EINVAL },
         { "412,0,2466177\n", -EINVAL },
@@ -348,7 +348,7 @@ static const PortRangeCase port_range_cases[] = {
         { "32768\t65536\n", -EINVAL },
         { "65536\t65536\n", -EINVAL },
         { "32768\t4294967297\n", -EINVAL },
-        { "32768\t" PAST_MAX "\n", -EINVAL },
+        { "32768\t" U64_PAST_MAX_STR "\n", -EINVAL },
         /* extra or missing fields */
         { "32768\t60999\t1\n", -EINVAL },
         { "32768\t60999\n1\n", -EINVAL },

@@ -134,6 +134,29 @@ typedef struct BadCase {
 } BadCase;
 
 static const BadCase bad_cases[] = {
+        /* watch: thresholds, hysteresis, hold, growth */
+        { "{\"watch\":[]}", 0, "t.json: watch: must be an object" },
+        { "{\"watch\":{\"disk\":{}}}", 0, "t.json: watch.disk: unknown field" },
+        { "{\"watch\":{\"fds\":{},\"fds\":{}}}", 0, "t.json: watch.fds: duplicate field" },
+        { "{\"watch\":{\"fds\":80}}", 0, "t.json: watch.fds: must be an object { \"warn\": N, \"critical\": N }" },
+        { "{\"watch\":{\"fds\":{\"warm\":80}}}", 0, "t.json: watch.fds.warm: unknown field" },
+        { "{\"watch\":{\"ports\":{\"warn\":\"80\"}}}", 0, "t.json: watch.ports.warn: must be a number 1..1000 (percent)" },
+        { "{\"watch\":{\"ports\":{\"critical\":0}}}", 0, "t.json: watch.ports.critical: must be a number 1..1000 (percent)" },
+        { "{\"watch\":{\"conntrack\":{\"warn\":95}}}", 0, "t.json: watch.conntrack: warn 95 must be below critical 90" },
+        { "{\"watch\":{\"backlog\":{\"warn\":60,\"critical\":60}}}", 0, "t.json: watch.backlog: warn 60 must be below critical 60" },
+        { "{\"watch\":{\"hysteresis\":-1}}", 0, "t.json: watch.hysteresis: must be a number 0..50 (percent)" },
+        { "{\"watch\":{\"hold_seconds\":1.5}}", 0, "t.json: watch.hold_seconds: must be an integer 0..86400" },
+        { "{\"watch\":{\"conntrack_growth\":true}}", 0, "t.json: watch.conntrack_growth: must be an object" },
+        { "{\"watch\":{\"conntrack_growth\":{\"above\":101}}}", 0,
+          "t.json: watch.conntrack_growth.above: must be a number 1..100 (percent)" },
+        { "{\"watch\":{\"conntrack_growth\":{\"max\":0}}}", 0,
+          "t.json: watch.conntrack_growth.max: must be an integer 1..2147483647" },
+        { "{\"watch\":{\"conntrack_growth\":{\"memory_percent\":80}}}", 0,
+          "t.json: watch.conntrack_growth.memory_percent: must be a number 0.1..50 (percent)" },
+        { "{\"watch\":{\"conntrack_growth\":{\"step\":2}}}", 0, "t.json: watch.conntrack_growth.step: unknown field" },
+        { "{\"watch\":{\"conntrack_growth\":{}},\"sysctl\":{\"net.netfilter.nf_conntrack_max\":262144}}", 0,
+          "t.json: watch.conntrack_growth: needs sysctl \"net.netfilter.nf_conntrack_max\" with match \"at-least\" (it is "
+          "\"exact\")" },
         /* JSON syntax: file, line and column */
         { "{\"sysctl\":{}}}", 0, "t.json:1:14: unexpected data after the JSON value" },
         { "{\"sysctl\":{}} x", 0, "t.json:1:15: unexpected data after the JSON value" },
@@ -394,6 +417,43 @@ static char *profile_of_size(size_t size) {
         return buf;
 }
 
+/* The watch section: defaults without it, each field where it goes, growth only when asked for. */
+START_TEST(test_parse_watch) {
+        _cleanup_(profile_freep) Profile *p = NULL;
+        WatchSettings defaults;
+
+        watch_settings_init(&defaults);
+        ck_assert_int_eq(profile_parse("w", "t.json", "{}", 2, &p, NULL), 0);
+        for (PressureResource r = 0; r < _PRESSURE_RESOURCE_MAX; r++) {
+                ck_assert_double_eq(p->watch.thresholds[r].warn, defaults.thresholds[r].warn);
+                ck_assert_double_eq(p->watch.thresholds[r].critical, defaults.thresholds[r].critical);
+        }
+        ck_assert_double_eq(p->watch.hysteresis, WATCH_HYSTERESIS_DEFAULT);
+        ck_assert_uint_eq(p->watch.hold_usec, WATCH_HOLD_SEC_DEFAULT * 1000000u);
+        ck_assert(!p->watch.growth_enabled);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_CONNTRACK].warn, 75);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_FDS].critical, 95);
+        p = profile_free(p);
+
+        static const char text[] =
+                "{\"sysctl\":{\"net.netfilter.nf_conntrack_max\":{\"value\":1024,\"match\":\"at-least\"}},"
+                "\"watch\":{\"conntrack\":{\"warn\":60.5},\"ports\":{\"warn\":150,\"critical\":400},"
+                "\"hysteresis\":0,\"hold_seconds\":5,\"conntrack_growth\":{\"above\":70,\"max\":65536}}}";
+        ck_assert_int_eq(profile_parse("w", "t.json", text, strlen(text), &p, NULL), 0);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_CONNTRACK].warn, 60.5);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_CONNTRACK].critical, 90); /* default kept */
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_PORTS].warn, 150);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_PORTS].critical, 400);
+        ck_assert_double_eq(p->watch.thresholds[PRESSURE_BACKLOG].warn, 50);
+        ck_assert_double_eq(p->watch.hysteresis, 0);
+        ck_assert_uint_eq(p->watch.hold_usec, 5000000u);
+        ck_assert(p->watch.growth_enabled);
+        ck_assert_double_eq(p->watch.growth_above, 70);
+        ck_assert_uint_eq(p->watch.growth_max, 65536);
+        ck_assert_double_eq(p->watch.growth_memory_percent, WATCH_GROWTH_MEMORY_PERCENT_DEFAULT);
+}
+END_TEST
+
 START_TEST(test_parse_size_cap) {
         _cleanup_free_ char *max = profile_of_size(PROFILE_SIZE_MAX);
         _cleanup_free_ char *over = profile_of_size(PROFILE_SIZE_MAX + 1);
@@ -641,6 +701,7 @@ static Suite *profile_suite(void) {
         tc = tcase_create("parse");
         tcase_add_loop_test(tc, test_parse_good, 0, ELEMENTSOF(good_cases));
         tcase_add_loop_test(tc, test_parse_bad, 0, ELEMENTSOF(bad_cases));
+        tcase_add_test(tc, test_parse_watch);
         tcase_add_test(tc, test_parse_size_cap);
         tcase_add_test(tc, test_parse_key_cap);
         tcase_add_loop_test(tc, test_profile_name, 0, ELEMENTSOF(name_cases));
