@@ -312,8 +312,21 @@ static int read_proc_stats(const char *proc_sys, ConntrackStats *ret) {
 }
 
 int conntrack_read_stats(Conntrack *c, const char *proc_sys, ConntrackStats *ret) {
+        _cleanup_free_ char *max_path = NULL;
         ConntrackStats s = {};
         int r;
+
+        /* A ctnetlink request for a subsystem not loaded makes nfnetlink load nf_conntrack_netlink, and with it
+         * nf_conntrack: asking would load the module we only want to watch. Its sysctl says whether it is
+         * there (per network namespace). */
+        if (asprintf(&max_path, "%s/net/netfilter/nf_conntrack_max", proc_sys) < 0)
+                return -ENOMEM;
+        if (access(max_path, F_OK) < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = s;
+                return 0;
+        }
 
         if (c) {
                 r = conntrack_query(c, &kind_global, &s);

@@ -51,3 +51,5 @@ static inline void conntrack_closep(Conntrack **c) {
  * Errors: -EPERM without CAP_NET_ADMIN (no fallback: the caller decides), -ETIMEDOUT when the kernel does
  * not answer, -EINVAL for a proc file that is not a number, and the parsers' errors. */
 int conntrack_read_stats(Conntrack *c, const char *proc_sys, ConntrackStats *ret);
+/* Without proc_sys/net/netfilter/nf_conntrack_max, nf_conntrack is not loaded: present=false and no netlink
+ * request at all (one would make the kernel load the module). */

@@ -263,7 +263,8 @@ typedef struct ProcCase {
 static const ProcCase proc_cases[] = {
         { "5\n", "65536\n", 0, { .present = true, .entries = 5, .max = 65536 } },
         { "0\n", "262144\n", 0, { .present = true, .max = 262144 } },
-        { "18446744073709551615", NULL, 0, { .present = true, .entries = UINT64_MAX } },
+        { "18446744073709551615", "1\n", 0, { .present = true, .entries = UINT64_MAX, .max = 1 } },
+        { "5\n", NULL, 0, { .present = false } }, /* no nf_conntrack_max: not loaded */
         { NULL, "1\n", 0, { .present = true, .max = 1 } },
         { NULL, NULL, 0, { .present = false } },
         { "", "1\n", -EINVAL },
@@ -328,6 +329,13 @@ START_TEST(test_netns) {
         ck_assert_uint_eq(s.max, read_u64_file("proc/sys/net/netfilter/nf_conntrack_max"));
         if (!s.from_netlink)
                 printf("NOTE: test_netns: ctnetlink missing, /proc/sys fallback used\n");
+
+        /* nf_conntrack "not loaded" (a proc/sys without its files): absent, and the kernel is not asked */
+        _cleanup_free_ char *empty = scratch_dir_new();
+        s = (ConntrackStats) { .present = true, .entries = 7 };
+        ck_assert_int_eq(conntrack_read_stats(c, empty, &s), 0);
+        ck_assert(!s.present);
+        ck_assert_uint_eq(s.entries, 0);
 
         /* the socket is kept: a second read works the same */
         ck_assert_int_eq(conntrack_read_stats(c, "/proc/sys", &s), 0);
