@@ -217,6 +217,44 @@ static int property_get_drift_corrections(sd_bus *bus, const char *path, const c
         return sd_bus_message_append(reply, "t", m->drift_corrections);
 }
 
+static const ConntrackStats *conntrack_stats(const Manager *m) {
+        return &m->pressure.previous.conntrack;
+}
+
+static int property_get_conntrack_entries(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", conntrack_stats(userdata)->entries);
+}
+
+static int property_get_conntrack_max(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", conntrack_stats(userdata)->max);
+}
+
+/* Packets of new connections conntrack refused or evicted room for: drop + early_drop + insert_failed. */
+static int property_get_conntrack_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const ConntrackStats *ct = conntrack_stats(userdata);
+        return sd_bus_message_append(reply, "t", ct->drop + ct->early_drop + ct->insert_failed);
+}
+
+static int property_get_pressure(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "(ssdtt)");
+        if (r < 0)
+                return r;
+        for (PressureResource i = 0; i < _PRESSURE_RESOURCE_MAX; i++) {
+                const ResourceState *rs = &m->pressure.resources[i];
+                r = sd_bus_message_append(reply, "(ssdtt)", pressure_resource_to_string(i),
+                                          pressure_level_to_string(rs->level), rs->ratio, rs->used, rs->limit);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("as", keys), SD_BUS_RESULT("a(ssss)", entries), method_get,
@@ -238,7 +276,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PendingKeys", "as", property_get_pending_keys, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("DriftCorrections", "t", property_get_drift_corrections, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        /* sampled every poll interval: read on demand, announced by PressureChanged, not PropertiesChanged */
+        SD_BUS_PROPERTY("ConntrackEntries", "t", property_get_conntrack_entries, 0, 0),
+        SD_BUS_PROPERTY("ConntrackMax", "t", property_get_conntrack_max, 0, 0),
+        SD_BUS_PROPERTY("ConntrackDrops", "t", property_get_conntrack_drops, 0, 0),
+        SD_BUS_PROPERTY("Pressure", "a(ssdtt)", property_get_pressure, 0, 0),
         SD_BUS_SIGNAL_WITH_ARGS("Drifted", SD_BUS_ARGS("s", key, "s", expected, "s", actual, "s", action), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("PressureChanged", SD_BUS_ARGS("s", resource, "s", level, "d", ratio), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -306,4 +350,10 @@ void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected,
         if (m->bus)
                 (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key,
                                           expected, actual, action);
+}
+
+void bus_manager_emit_pressure_changed(Manager *m, const char *resource, const char *level, double ratio) {
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "PressureChanged", "ssd",
+                                          resource, level, ratio);
 }

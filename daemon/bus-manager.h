@@ -14,3 +14,6 @@ void bus_manager_publish(Manager *m);
  * (corrected, reported, backed-off). Nothing when not on a bus. */
 void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
                               const char *action);
+
+/* The PressureChanged signal: a resource's pressure level changed. */
+void bus_manager_emit_pressure_changed(Manager *m, const char *resource, const char *level, double ratio);

@@ -29,6 +29,14 @@ static const EventKind event_table[_EVENT_MAX] = {
         [EVENT_FILE_WRITTEN] = { WSTUNED_MESSAGE_FILE_WRITTEN, LOG_NOTICE },
         [EVENT_FILE_RESTORED] = { WSTUNED_MESSAGE_FILE_RESTORED, LOG_NOTICE },
         [EVENT_FILE_FAILED] = { WSTUNED_MESSAGE_FILE_FAILED, LOG_ERR },
+        [EVENT_PRESSURE_CONNTRACK] = { WSTUNED_MESSAGE_PRESSURE_CONNTRACK, LOG_WARNING },
+        [EVENT_PRESSURE_BACKLOG] = { WSTUNED_MESSAGE_PRESSURE_BACKLOG, LOG_WARNING },
+        [EVENT_PRESSURE_PORTS] = { WSTUNED_MESSAGE_PRESSURE_PORTS, LOG_WARNING },
+        [EVENT_PRESSURE_FDS] = { WSTUNED_MESSAGE_PRESSURE_FDS, LOG_WARNING },
+        [EVENT_CONNTRACK_DROPS] = { WSTUNED_MESSAGE_CONNTRACK_DROPS, LOG_ERR },
+        [EVENT_BACKLOG_DROPS] = { WSTUNED_MESSAGE_BACKLOG_DROPS, LOG_ERR },
+        [EVENT_CONNTRACK_GROWN] = { WSTUNED_MESSAGE_CONNTRACK_GROWN, LOG_NOTICE },
+        [EVENT_CONNTRACK_GROWTH_FAILED] = { WSTUNED_MESSAGE_CONNTRACK_GROWTH_FAILED, LOG_ERR },
 };
 
 static LogTarget log_target = LOG_TARGET_JOURNAL;
@@ -45,7 +53,7 @@ LogTarget log_target_from_string(const char *s) {
         return _LOG_TARGET_INVALID;
 }
 
-#define FIELDS_MAX 14
+#define FIELDS_MAX 20
 
 static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) _printf_(4, 5);
 static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, ...) {
@@ -67,6 +75,7 @@ static void iov_add(struct iovec *iov, char **bufs, size_t *n, const char *fmt, 
 
 void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
         const EventKind *kind = &event_table[event];
+        int priority = f->priority > 0 ? f->priority : kind->priority;
         _cleanup_free_ char *message = NULL;
         struct iovec iov[FIELDS_MAX];
         char *bufs[FIELDS_MAX];
@@ -81,13 +90,13 @@ void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
                 return;
 
         if (log_target == LOG_TARGET_STDERR) {
-                fprintf(stderr, "<%d> %s [%s]\n", kind->priority, message, kind->message_id);
+                fprintf(stderr, "<%d> %s [%s]\n", priority, message, kind->message_id);
                 return;
         }
 
         iov_add(iov, bufs, &n, "MESSAGE=%s", message);
         iov_add(iov, bufs, &n, "MESSAGE_ID=%s", kind->message_id);
-        iov_add(iov, bufs, &n, "PRIORITY=%d", kind->priority);
+        iov_add(iov, bufs, &n, "PRIORITY=%d", priority);
         iov_add(iov, bufs, &n, "SYSLOG_IDENTIFIER=%s", "wstuned");
         if (f->profile)
                 iov_add(iov, bufs, &n, "WSTUNED_PROFILE=%s", f->profile);
@@ -105,6 +114,16 @@ void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
                 iov_add(iov, bufs, &n, "WSTUNED_CALLER_UID=%u", (unsigned) f->caller);
         if (f->error > 0)
                 iov_add(iov, bufs, &n, "ERRNO=%d", f->error);
+        if (f->resource)
+                iov_add(iov, bufs, &n, "WSTUNED_RESOURCE=%s", f->resource);
+        if (f->level)
+                iov_add(iov, bufs, &n, "WSTUNED_LEVEL=%s", f->level);
+        if (f->ratio)
+                iov_add(iov, bufs, &n, "WSTUNED_RATIO=%s", f->ratio);
+        if (f->counter)
+                iov_add(iov, bufs, &n, "WSTUNED_COUNTER=%s", f->counter);
+        if (f->delta > 0)
+                iov_add(iov, bufs, &n, "WSTUNED_DELTA=%llu", (unsigned long long) f->delta);
 
         (void) sd_journal_sendv(iov, (int) n);
         for (size_t i = 0; i < n; i++)

@@ -24,6 +24,14 @@
 #define WSTUNED_MESSAGE_FILE_WRITTEN "b5d81cc8bf78477d9a9958cf6777d4c6"
 #define WSTUNED_MESSAGE_FILE_RESTORED "5869775bceb844288925bb63cf5a1a5e"
 #define WSTUNED_MESSAGE_FILE_FAILED "0953d7ae45d94e91a470a2f0c38a6e21"
+#define WSTUNED_MESSAGE_PRESSURE_CONNTRACK "2754f60395594e1c8be376a09964d3b9"
+#define WSTUNED_MESSAGE_PRESSURE_BACKLOG "6fec6c14d2c54798b21ebae115f22e38"
+#define WSTUNED_MESSAGE_PRESSURE_PORTS "fc7e055b15ca464c8dadff126e494088"
+#define WSTUNED_MESSAGE_PRESSURE_FDS "e8e54680968241d3b180b2b134d7f3d3"
+#define WSTUNED_MESSAGE_CONNTRACK_DROPS "90ac82adab1f4a4ba3b0a1a858dd3328"
+#define WSTUNED_MESSAGE_BACKLOG_DROPS "f043b7204e0c4003a5aac28301a04f7a"
+#define WSTUNED_MESSAGE_CONNTRACK_GROWN "def8b70b9a984ddcaa75131d7c88accd"
+#define WSTUNED_MESSAGE_CONNTRACK_GROWTH_FAILED "84fad67e72ce431a968371aea3bd48d3"
 
 typedef enum LogEvent {
         EVENT_PROFILE_APPLIED,
@@ -41,6 +49,14 @@ typedef enum LogEvent {
         EVENT_FILE_WRITTEN,
         EVENT_FILE_RESTORED,
         EVENT_FILE_FAILED,
+        EVENT_PRESSURE_CONNTRACK, /* a resource's pressure level changed: one event per resource, in */
+        EVENT_PRESSURE_BACKLOG,   /* PressureResource order */
+        EVENT_PRESSURE_PORTS,
+        EVENT_PRESSURE_FDS,
+        EVENT_CONNTRACK_DROPS,    /* a conntrack drop counter went up */
+        EVENT_BACKLOG_DROPS,      /* a listen drop counter went up */
+        EVENT_CONNTRACK_GROWN,
+        EVENT_CONNTRACK_GROWTH_FAILED,
         _EVENT_MAX,
 } LogEvent;
 
@@ -54,6 +70,12 @@ typedef struct EventFields {
         uint64_t delay_usec; /* applied-late: time from the trigger to the write; 0 = none */
         int error;      /* positive errno, 0 = none */
         uid_t caller;   /* (uid_t) -1 = none */
+        const char *resource; /* pressure: conntrack, backlog, ports, fds */
+        const char *level;    /* pressure: ok, warn, critical, absent */
+        const char *ratio;    /* pressure: used / limit, formatted */
+        const char *counter;  /* drop counter that went up */
+        uint64_t delta;       /* by how much; 0 = none */
+        int priority;         /* overrides the event's priority when > 0 */
 } EventFields;
 
 #define EVENT_FIELDS(...) (&(const EventFields) { .caller = (uid_t) -1, __VA_ARGS__ })

@@ -18,6 +18,7 @@
 #include "journal.h"
 #include "limits-apply.h"
 #include "manager.h"
+#include "pressure-watch.h"
 
 static const char *const key_state_table[_KEY_STATE_MAX] = {
         [KEY_STATE_OK] = "ok",
@@ -80,6 +81,8 @@ int manager_new(Manager **ret) {
         if (!m)
                 return -ENOMEM;
         settings_init(&m->settings);
+        watch_settings_init(&m->default_watch);
+        pressure_state_init(&m->pressure);
         m->published_state = _MANAGER_STATE_MAX;
         *ret = m;
         return 0;
@@ -101,6 +104,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         keys_free(m->keys, m->n_keys);
+        pressure_watch_stop(m);
         limits_forget_processes(m);
         profile_free(m->profile);
         state_done(&m->state);
@@ -263,6 +267,7 @@ static int manager_install_profile(Manager *m, Profile *p) {
         m->keys = keys;
         m->n_keys = p ? p->n_keys : 0;
         m->profile = p;
+        m->growth_failed = false; /* a new profile may grow again */
         return 0;
 }
 
@@ -450,6 +455,9 @@ static int plan_build(const Manager *m, const Profile *p, Plan *ret) {
                 const BaselineEntry *b = &m->state.baseline[i];
                 const ProfileKey *k = p ? profile_find_key(p, b->path) : NULL;
                 if (k && k->policy != KEY_POLICY_IGNORE)
+                        continue;
+                /* a table grown by this profile stays grown; Revert restores it */
+                if (p && p->watch.growth_enabled && streq(b->path, CONNTRACK_MAX_PATH))
                         continue;
                 if ((r = plan_restore(m, b, &plan.steps[plan.n++])) < 0)
                         return r;
@@ -751,6 +759,14 @@ bool manager_verify(Manager *m, Report *findings) {
                 if (ok) {
                         free(failed);
                         failed = strdup("file-descriptor limits (see wstunectl verify)");
+                }
+                ok = false;
+        }
+        _cleanup_free_ char *critical = NULL;
+        if (!pressure_watch_verify(m, findings, &critical)) {
+                if (ok) {
+                        free(failed);
+                        failed = TAKE_PTR(critical);
                 }
                 ok = false;
         }

@@ -9,7 +9,9 @@
 
 #include "drift.h"
 #include "profile.h"
+#include "pressure.h"
 #include "report.h"
+#include "sampler.h"
 #include "settings.h"
 #include "state.h"
 
@@ -99,6 +101,15 @@ typedef struct Manager {
         ManagerState published_state;
         char *published_pending;
         uint64_t published_corrections;
+
+        /* pressure: sampled on the poll timer (pressure-watch.c) */
+        Sampler sampler;
+        bool sampler_started;
+        PressureState pressure;
+        WatchSettings default_watch; /* the thresholds while no profile is active */
+        bool growth_failed;          /* conntrack growth failed: off until the next Apply */
+        uint64_t metrics_usec;       /* when the metrics file was last written */
+        int metrics_error;           /* errno of the last failed metrics write, logged once */
 
         /* processes whose limits Verify checks: found by a /proc scan at most every few seconds */
         struct ProcMatch *procs;

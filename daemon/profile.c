@@ -436,10 +436,11 @@ static int parse_thresholds(const char *origin, const char *resource, const cJSO
         if (asprintf(&warn, "watch.%s.warn", resource) < 0 || asprintf(&critical, "watch.%s.critical", resource) < 0)
                 return -ENOMEM;
         /* ports may be over-subscribed (more sockets than ports): thresholds up to 1000% */
-        r = parse_percent(origin, warn, cJSON_GetObjectItemCaseSensitive(obj, "warn"), 1, 1000, &t->warn, ret_error);
+        r = parse_percent(origin, warn, cJSON_GetObjectItemCaseSensitive(obj, "warn"), 0.01, 1000, &t->warn,
+                          ret_error);
         if (r < 0)
                 return r;
-        r = parse_percent(origin, critical, cJSON_GetObjectItemCaseSensitive(obj, "critical"), 1, 1000, &t->critical,
+        r = parse_percent(origin, critical, cJSON_GetObjectItemCaseSensitive(obj, "critical"), 0.01, 1000, &t->critical,
                           ret_error);
         if (r < 0)
                 return r;
@@ -481,10 +482,10 @@ static int parse_growth(const char *origin, const cJSON *obj, const Profile *p, 
 
         /* growth raises the table above the profile's value: "exact" would call that drift and set it back */
         const ProfileKey *k = profile_find_key(p, "net/netfilter/nf_conntrack_max");
-        if (k && k->policy != KEY_POLICY_IGNORE && k->match == SYSCTL_MATCH_EXACT)
+        if (k && k->policy != KEY_POLICY_IGNORE && k->policy != KEY_POLICY_RAISE_ONLY && k->match == SYSCTL_MATCH_EXACT)
                 return errorf(ret_error, -EINVAL,
                               "%s: watch.conntrack_growth: needs sysctl \"net.netfilter.nf_conntrack_max\" with "
-                              "match \"at-least\" (it is \"exact\")",
+                              "match \"at-least\" or policy \"raise-only\" (it is \"exact\")",
                               origin);
         w->growth_enabled = true;
         return 0;

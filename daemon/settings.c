@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* settings.c - daemon settings from /etc/wstuned/wstuned.json, parsed strictly. */
+#include <limits.h>
+
 #include "json.h"
+#include "metrics.h"
 #include "profile.h"
 #include "settings.h"
 
@@ -11,19 +14,41 @@ void settings_init(Settings *s) {
                 .fight_window_ms = SETTINGS_FIGHT_WINDOW_MS_DEFAULT,
                 .fight_backoff_ms = SETTINGS_FIGHT_BACKOFF_MS_DEFAULT,
                 .fight_backoff_max_ms = SETTINGS_FIGHT_BACKOFF_MAX_MS_DEFAULT,
+                .metrics_interval_ms = SETTINGS_METRICS_INTERVAL_MS_DEFAULT,
         };
+}
+
+bool settings_path_is_valid(const char *path) {
+        if (path[0] != '/' || strlen(path) >= PATH_MAX || path[strlen(path) - 1] == '/')
+                return false;
+        for (const char *p = path; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                        return false;
+        /* no empty, "." or ".." components */
+        for (const char *c = path + 1; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL) {
+                size_t n = strcspn(c, "/");
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+        }
+        return true;
+}
+
+const char *settings_metrics_path(const Settings *s) {
+        return s->metrics_path ?: METRICS_PATH_DEFAULT;
 }
 
 void settings_done(Settings *s) {
         free(s->profile);
+        free(s->metrics_path);
         settings_init(s);
 }
 
 int settings_parse(const char *origin, const char *buf, size_t size, Settings *ret, char **ret_error) {
         static const char *const allowed[] = { "profile",         "poll_interval_ms",     "fight_corrections",
                                                "fight_window_ms", "fight_backoff_ms",     "fight_backoff_max_ms",
-                                               NULL };
+                                               "metrics_path",    "metrics_interval_ms",  NULL };
         _cleanup_json_ cJSON *root = NULL;
+        _cleanup_free_ char *metrics_path = NULL;
         const cJSON *bad, *c;
         Settings s;
         long long n;
@@ -41,6 +66,7 @@ int settings_parse(const char *origin, const char *buf, size_t size, Settings *r
                 { "fight_window_ms", &s.fight_window_ms, NULL, 1000, SETTINGS_MS_MAX },
                 { "fight_backoff_ms", &s.fight_backoff_ms, NULL, 1000, SETTINGS_MS_MAX },
                 { "fight_backoff_max_ms", &s.fight_backoff_max_ms, NULL, 1000, SETTINGS_MS_MAX },
+                { "metrics_interval_ms", &s.metrics_interval_ms, NULL, SETTINGS_METRICS_INTERVAL_MS_MIN, SETTINGS_MS_MAX },
         };
 
         if (size > SETTINGS_SIZE_MAX)
@@ -74,6 +100,18 @@ int settings_parse(const char *origin, const char *buf, size_t size, Settings *r
                               origin, (unsigned long long) s.fight_backoff_max_ms,
                               (unsigned long long) s.fight_backoff_ms);
 
+        /* an absolute path without "." or ".." components, or "" for no metrics */
+        c = cJSON_GetObjectItemCaseSensitive(root, "metrics_path");
+        if (c) {
+                if (!cJSON_IsString(c) || (c->valuestring[0] && !settings_path_is_valid(c->valuestring)))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: metrics_path: \"%s\" is not an absolute file path (or \"\" for no metrics)",
+                                      origin, cJSON_IsString(c) ? c->valuestring : "(not a string)");
+                metrics_path = strdup(c->valuestring);
+                if (!metrics_path)
+                        return -ENOMEM;
+        }
+
         c = cJSON_GetObjectItemCaseSensitive(root, "profile");
         if (c && !cJSON_IsNull(c)) {
                 if (!cJSON_IsString(c) || (c->valuestring[0] && !profile_name_is_valid(c->valuestring)))
@@ -86,6 +124,7 @@ int settings_parse(const char *origin, const char *buf, size_t size, Settings *r
                 }
         }
 
+        s.metrics_path = TAKE_PTR(metrics_path);
         *ret = s;
         return 0;
 }

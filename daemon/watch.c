@@ -13,6 +13,7 @@
 #include "bus-manager.h"
 #include "journal.h"
 #include "limits-apply.h"
+#include "pressure-watch.h"
 #include "uevent.h"
 #include "watch.h"
 
@@ -31,6 +32,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
                 manager_poll(m, now, 0, false);
                 bus_manager_publish(m);
         }
+        pressure_watch_sample(m, now);
         /* a fixed period from the last due time, so the slack does not add up */
         uint64_t next = usec + poll_interval_usec(m);
         if (next <= now)
@@ -168,6 +170,10 @@ int watch_start(Manager *m) {
         r = watch_files(m);
         if (r < 0)
                 return r;
+        r = pressure_watch_start(m);
+        if (r < 0)
+                return r;
+        pressure_watch_sample(m, now_usec()); /* the properties hold figures from the start */
 
         fd = uevent_open();
         if (fd < 0) {

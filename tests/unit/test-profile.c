@@ -140,8 +140,8 @@ static const BadCase bad_cases[] = {
         { "{\"watch\":{\"fds\":{},\"fds\":{}}}", 0, "t.json: watch.fds: duplicate field" },
         { "{\"watch\":{\"fds\":80}}", 0, "t.json: watch.fds: must be an object { \"warn\": N, \"critical\": N }" },
         { "{\"watch\":{\"fds\":{\"warm\":80}}}", 0, "t.json: watch.fds.warm: unknown field" },
-        { "{\"watch\":{\"ports\":{\"warn\":\"80\"}}}", 0, "t.json: watch.ports.warn: must be a number 1..1000 (percent)" },
-        { "{\"watch\":{\"ports\":{\"critical\":0}}}", 0, "t.json: watch.ports.critical: must be a number 1..1000 (percent)" },
+        { "{\"watch\":{\"ports\":{\"warn\":\"80\"}}}", 0, "t.json: watch.ports.warn: must be a number 0.01..1000 (percent)" },
+        { "{\"watch\":{\"ports\":{\"critical\":0}}}", 0, "t.json: watch.ports.critical: must be a number 0.01..1000 (percent)" },
         { "{\"watch\":{\"conntrack\":{\"warn\":95}}}", 0, "t.json: watch.conntrack: warn 95 must be below critical 90" },
         { "{\"watch\":{\"backlog\":{\"warn\":60,\"critical\":60}}}", 0, "t.json: watch.backlog: warn 60 must be below critical 60" },
         { "{\"watch\":{\"hysteresis\":-1}}", 0, "t.json: watch.hysteresis: must be a number 0..50 (percent)" },
@@ -155,8 +155,8 @@ static const BadCase bad_cases[] = {
           "t.json: watch.conntrack_growth.memory_percent: must be a number 0.1..50 (percent)" },
         { "{\"watch\":{\"conntrack_growth\":{\"step\":2}}}", 0, "t.json: watch.conntrack_growth.step: unknown field" },
         { "{\"watch\":{\"conntrack_growth\":{}},\"sysctl\":{\"net.netfilter.nf_conntrack_max\":262144}}", 0,
-          "t.json: watch.conntrack_growth: needs sysctl \"net.netfilter.nf_conntrack_max\" with match \"at-least\" (it is "
-          "\"exact\")" },
+          "t.json: watch.conntrack_growth: needs sysctl \"net.netfilter.nf_conntrack_max\" with match \"at-least\" or "
+          "policy \"raise-only\" (it is \"exact\")" },
         /* JSON syntax: file, line and column */
         { "{\"sysctl\":{}}}", 0, "t.json:1:14: unexpected data after the JSON value" },
         { "{\"sysctl\":{}} x", 0, "t.json:1:15: unexpected data after the JSON value" },

@@ -3,6 +3,7 @@
  * baseline: tables of good and bad files, loading, and the save/load round trip. */
 #include <sys/stat.h>
 
+#include "metrics.h"
 #include "settings.h"
 #include "state.h"
 #include "test-helpers.h"
@@ -12,6 +13,8 @@ typedef struct SettingsCase {
         const char *error; /* NULL: accepted */
         const char *profile;
         uint64_t poll_interval_ms;
+        const char *metrics_path; /* what settings_metrics_path() gives; NULL: the default */
+        uint64_t metrics_interval_ms; /* 0: the default */
 } SettingsCase;
 
 static const SettingsCase settings_cases[] = {
@@ -22,6 +25,9 @@ static const SettingsCase settings_cases[] = {
         { "{\"profile\":\"\"}", NULL, NULL, 1000 }, /* "" means none, as null does */
         { "{\"poll_interval_ms\":100}", NULL, NULL, 100 },
         { "{\"poll_interval_ms\":3600000,\"profile\":\"a\"}", NULL, "a", 3600000 },
+        { "{\"metrics_path\":\"/run/node/wstuned.prom\",\"metrics_interval_ms\":1000}", NULL, NULL, 1000,
+          "/run/node/wstuned.prom", 1000 },
+        { "{\"metrics_path\":\"\"}", NULL, NULL, 1000, "" }, /* no metrics */
 
         { "", "w.json:1:1: syntax error" },
         { "{\"profile\":\"a\"}}", "w.json:1:16: unexpected data after the JSON value" },
@@ -36,6 +42,21 @@ static const SettingsCase settings_cases[] = {
         { "{\"poll_interval_ms\":1000.5}", "w.json: poll_interval_ms: must be an integer 100..3600000" },
         { "{\"poll_interval_ms\":\"1000\"}", "w.json: poll_interval_ms: must be an integer 100..3600000" },
         { "{\"poll_interval_ms\":null}", "w.json: poll_interval_ms: must be an integer 100..3600000" },
+        { "{\"metrics_path\":\"wstuned.prom\"}",
+          "w.json: metrics_path: \"wstuned.prom\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":\"/var/lib/../x.prom\"}",
+          "w.json: metrics_path: \"/var/lib/../x.prom\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":\"/var/lib/\"}",
+          "w.json: metrics_path: \"/var/lib/\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":\"/var//x\"}",
+          "w.json: metrics_path: \"/var//x\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":\"/var/./x\"}",
+          "w.json: metrics_path: \"/var/./x\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":\"/x\\ny\"}",
+          "w.json: metrics_path: \"/x\ny\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_path\":null}",
+          "w.json: metrics_path: \"(not a string)\" is not an absolute file path (or \"\" for no metrics)" },
+        { "{\"metrics_interval_ms\":999}", "w.json: metrics_interval_ms: must be an integer 1000..86400000" },
         { "{\"profile\":\"../x\"}", "w.json: profile: \"../x\" is not a valid profile name" },
         { "{\"profile\":\".x\"}", "w.json: profile: \".x\" is not a valid profile name" },
         { "{\"profile\":\"a b\"}", "w.json: profile: \"a b\" is not a valid profile name" },
@@ -63,6 +84,8 @@ START_TEST(test_settings_parse) {
         ck_assert_ptr_null(error);
         ck_assert_pstr_eq(s.profile, c->profile);
         ck_assert_uint_eq(s.poll_interval_ms, c->poll_interval_ms);
+        ck_assert_str_eq(settings_metrics_path(&s), c->metrics_path ?: METRICS_PATH_DEFAULT);
+        ck_assert_uint_eq(s.metrics_interval_ms, c->metrics_interval_ms ?: SETTINGS_METRICS_INTERVAL_MS_DEFAULT);
         settings_done(&s);
         ck_assert_ptr_null(s.profile);
         ck_assert_uint_eq(s.poll_interval_ms, SETTINGS_POLL_INTERVAL_MS_DEFAULT);
