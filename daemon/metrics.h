@@ -22,5 +22,11 @@ typedef struct MetricsInput {
 int metrics_render(const MetricsInput *in, char **ret);
 
 /* Render and write to path atomically (a temporary file in the same directory, fsync, rename), mode 0644.
- * A missing directory is -ENOENT: wstuned does not create node_exporter's directory. */
+ * A missing directory is -ENOENT: wstuned does not create node_exporter's directory. Returns 1 when written,
+ * 0 when the file already had this content: then only its mtime is brought forward, since node_exporter's
+ * node_textfile_mtime_seconds is how a stale writer is noticed. On any failure the old file stays. */
 int metrics_write(const char *path, const MetricsInput *in);
+
+/* value as a label value of the exposition format: a backslash, a double quote and a newline become \\, \"
+ * and \n; everything else is kept. -EINVAL when value is not UTF-8, which the format requires. */
+int metrics_escape_label(const char *value, char **ret);

@@ -19,3 +19,23 @@ if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# promtool, for the unit test that lints the metrics file (tests/unit/test-promtool.sh). Debian ships it only
+# in the prometheus package, whose installation would start a Prometheus server: take the one binary out of
+# the .deb instead. Not fatal: without it that test says SKIP.
+TOOLS_CACHE=/var/cache/wstuned-tools
+if [ ! -x "$TOOLS_CACHE/bin/promtool" ]; then
+        echo "# fetching promtool from the prometheus .deb into $TOOLS_CACHE/bin"
+        mkdir -p "$TOOLS_CACHE/bin"
+        dl=$(mktemp -d "$TOOLS_CACHE/download.XXXXXX")
+        chown _apt "$dl" 2>/dev/null || true # apt downloads as _apt when it can
+        if (cd "$dl" && { apt-get download -qq prometheus 2>/dev/null ||
+                          { apt-get update -qq && apt-get download -qq prometheus; }; }) &&
+           dpkg-deb --fsys-tarfile "$dl"/prometheus_*.deb | tar -x -C "$dl" ./usr/bin/promtool &&
+           "$dl/usr/bin/promtool" --version >/dev/null 2>&1; then
+                mv "$dl/usr/bin/promtool" "$TOOLS_CACHE/bin/promtool"
+        else
+                echo "# promtool not fetched: the promtool test will SKIP" >&2
+        fi
+        rm -rf "$dl"
+fi
