@@ -10,11 +10,7 @@
  *
  * Numbers: the kernel's counts as decimal integers (Prometheus reads them as float64), ratios with %.6g.
  * The daemon never calls setlocale(), so the decimal point is ".".
- *
- * This file uses only the data structures of pressure.h and sockdiag.h, not their functions, so it links
- * on its own: the resource names below are pressure_resource_to_string()'s, and format_endpoint() is
- * endpoint_format()'s contract. */
-#include <arpa/inet.h>
+ */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -50,14 +46,6 @@ typedef struct Family {
 typedef struct Label {
         const char *name, *value; /* value unescaped */
 } Label;
-
-/* The values of the "resource" label, as pressure_resource_to_string() has them. */
-static const char *const resource_table[_PRESSURE_RESOURCE_MAX] = {
-        [PRESSURE_CONNTRACK] = "conntrack",
-        [PRESSURE_BACKLOG] = "backlog",
-        [PRESSURE_PORTS] = "ports",
-        [PRESSURE_FDS] = "fds",
-};
 
 /* wstuned_pressure_level's numbers; an absent resource has none (its samples are left out). */
 static const int level_number_table[_PRESSURE_LEVEL_MAX] = {
@@ -294,21 +282,6 @@ static int write_double(Writer *w, const Family *f, const Label *labels, size_t 
         return write_sample(w, f, labels, n_labels, buf);
 }
 
-/* endpoint_format() of sockdiag.c, which metrics.c does not link with yet; same contract, so switching is a
- * rename: "192.0.2.1:443", "[2001:db8::1]:443", "-" for family 0. The address bytes are in network order. */
-static char *format_endpoint(const Endpoint *e, char buf[static ENDPOINT_STRING_MAX]) {
-        char addr[INET6_ADDRSTRLEN];
-
-        bool known = e->family == AF_INET || e->family == AF_INET6;
-
-        if (!known || !inet_ntop(e->family, e->addr, addr, sizeof addr))
-                strcpy(buf, "-");
-        else
-                snprintf(buf, ENDPOINT_STRING_MAX, e->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
-                         (unsigned) e->port);
-        return buf;
-}
-
 static bool endpoint_is_set(const Endpoint *e) {
         return e->family == AF_INET || e->family == AF_INET6;
 }
@@ -385,7 +358,7 @@ static int render_resources(Writer *w, const PressureState *s) {
 
                 for (PressureResource res = 0; res < _PRESSURE_RESOURCE_MAX; res++) {
                         const ResourceState *rs = &s->resources[res];
-                        const Label label = { "resource", resource_table[res] };
+                        const Label label = { "resource", pressure_resource_to_string(res) };
 
                         if (rs->level == PRESSURE_ABSENT)
                                 continue;
@@ -425,7 +398,7 @@ static int render_sample(Writer *w, const PressureSample *s) {
                         continue;
                 /* group_present() saw to it that the endpoint is AF_INET or AF_INET6 */
                 if (f->label)
-                        label.value = format_endpoint(
+                        label.value = endpoint_format(
                                         (const Endpoint *) ((const char *) s + f->label_offset), endpoint);
                 r = write_u64(w, &f->family, &label, f->label ? 1 : 0, sample_value(s, f));
                 if (r < 0)

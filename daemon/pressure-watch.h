@@ -18,7 +18,8 @@ const WatchSettings *pressure_watch_settings(const Manager *m);
  * profile asks for it, and write the metrics file when it is due. */
 void pressure_watch_sample(Manager *m, uint64_t now);
 
-/* A finding per resource (item "pressure:<resource>"); false when one is critical. *failed gets the
+/* A finding per resource (item "pressure:<resource>"), none before pressure_watch_start(); false when one
+ * is critical. *failed gets the
  * critical ones, "conntrack=critical, ...", for the journal. */
 bool pressure_watch_verify(Manager *m, Report *findings, char **failed);
 

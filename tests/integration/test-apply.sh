@@ -39,7 +39,8 @@ check_eq "ActiveProfile" 's "ws-server"' "$(bus_prop ActiveProfile)"
 if [ "$ct_expect" = 0 ]; then
         check_eq "State" 's "ok"' "$(bus_prop State)"
         check_rc "verify holds" 0 wstunectl verify
-        check_match "busctl Verify true" '^ba\(ssss\) true 9 ' "$(bus_call Verify)"
+        # 4 keys, 5 limit files, 4 pressure resources
+        check_match "busctl Verify true" '^ba\(ssss\) true 13 ' "$(bus_call Verify)"
 else
         # the global key cannot be raised from here: reported as an error, the rest holds
         check_match "nf_conntrack_max reported" "nf_conntrack_max.*error" "$OUT"

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "manager.h"
+#include "pressure-watch.h"
 #include "test-helpers.h"
 
 static char *root, *profiles;
@@ -863,6 +864,43 @@ START_TEST(test_verify) {
 }
 END_TEST
 
+/* Verify with the pressure watch started on the scratch tree: file-nr near fs.file-max is critical and fails
+ * Verify; the figures go to the metrics file under the root; below the threshold Verify passes again. */
+START_TEST(test_verify_pressure) {
+        _cleanup_(report_done) Report critical = {}, fine = {};
+        _cleanup_free_ char *metrics = NULL;
+        const char *const *row = NULL;
+
+        apply_ok("client");
+        tree_write(root, "proc/sys/fs/file-nr", "96000\t0\t100000\n");
+        tree_write(root, "var/lib/prometheus/node-exporter/.keep", "");
+        ck_assert_int_eq(pressure_watch_start(m), 0);
+
+        ck_assert(!manager_verify(m, &critical));
+        for (size_t i = 0; i < critical.n; i++)
+                if (streq(critical.rows[i].col[0], "pressure:fds"))
+                        row = (const char *const *) critical.rows[i].col;
+        ck_assert_ptr_nonnull(row);
+        ck_assert_str_eq(row[1], "< 95%");
+        ck_assert_str_eq(row[2], "96.0% (96000 of 100000 file descriptors)");
+        ck_assert_str_eq(row[3], "critical");
+        ck_assert_str_eq(critical.rows[critical.n - 4].col[0], "pressure:conntrack");
+        ck_assert_str_eq(critical.rows[critical.n - 4].col[3], "absent"); /* no nf_conntrack in the tree */
+
+        metrics = tree_read(root, "var/lib/prometheus/node-exporter/wstuned.prom");
+        ck_assert_ptr_nonnull(metrics);
+        ck_assert_ptr_nonnull(strstr(metrics, "\nwstuned_fds_allocated 96000\n"));
+        ck_assert_ptr_nonnull(strstr(metrics, "\nwstuned_pressure_level{resource=\"fds\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(metrics, "profile=\"client\""));
+
+        tree_write(root, "proc/sys/fs/file-nr", "1000\t0\t100000\n");
+        pressure_watch_sample(m, now_usec());
+        ck_assert(manager_verify(m, &fine));
+        ck_assert_str_eq(fine.rows[fine.n - 1].col[0], "pressure:fds");
+        ck_assert_str_eq(fine.rows[fine.n - 1].col[3], "ok");
+}
+END_TEST
+
 START_TEST(test_revert_without_profile) {
         _cleanup_(report_done) Report reverted = {};
         _cleanup_free_ char *error = NULL;
@@ -966,6 +1004,7 @@ static Suite *manager_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_get);
         tcase_add_test(tc, test_verify);
+        tcase_add_test(tc, test_verify_pressure);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */
