@@ -6,6 +6,7 @@ PACKAGES=(
         libsystemd-dev libcjson-dev libmnl-dev check        # libraries, Check unit tests
         systemd dbus-daemon dbus-bin polkitd                # journald, systemd-analyze, private bus, polkit
         iproute2 procps util-linux perl-base groff-base     # namespaces, sysctl, setpriv, test tools
+        conntrack nftables                                  # pressure test: conntrack in the test's netns
         dpkg-dev debhelper debootstrap systemd-container    # .deb build, container system test
         qemu-system-x86 e2fsprogs                           # VM system test (software emulation)
 )
