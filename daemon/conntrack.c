@@ -20,19 +20,16 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <stdio.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "conntrack.h"
+#include "netlink.h"
 #include "util/util.h"
 
-#define CONNTRACK_BUFFER_SIZE (32u * 1024u) /* a dump datagram is at most 32 KiB (NLMSG_GOODSIZE cap) */
 #define CONNTRACK_TIMEOUT_SEC 2
 #define CONNTRACK_PROC_FILE_MAX 64
 
 struct Conntrack {
-        struct mnl_socket *nl;
-        uint32_t portid;
-        uint32_t seq;
+        NetlinkSocket sock;
 };
 
 /* Where each attribute goes: an offset into ConntrackStats. 0 (the offset of "present", never a counter)
@@ -168,101 +165,49 @@ int conntrack_parse_cpu(const void *buf, size_t len, uint32_t seq, uint32_t port
 Conntrack *conntrack_close(Conntrack *c) {
         if (!c)
                 return NULL;
-        if (c->nl)
-                mnl_socket_close(c->nl);
+        netlink_close(&c->sock);
         return mfree(c);
 }
 
 int conntrack_open(Conntrack **ret) {
         _cleanup_(conntrack_closep) Conntrack *c = NULL;
-        struct timeval tv = { .tv_sec = CONNTRACK_TIMEOUT_SEC };
+        int r;
 
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-        if (!c->nl)
-                return -errno;
-        if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-                return -errno;
-        /* The kernel answers while we wait in recvmsg(); the timeout only guards against a reply never
-         * coming, which would otherwise block the daemon's event loop for good. */
-        if (setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-                return -errno;
-        c->portid = mnl_socket_get_portid(c->nl);
-        c->seq = (uint32_t) time(NULL);
-
+        r = netlink_open(&c->sock, NETLINK_NETFILTER, CONNTRACK_TIMEOUT_SEC);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(c);
         return 0;
 }
 
-/* Receive one datagram from the kernel; datagrams from other senders are skipped. */
-static ssize_t conntrack_receive(Conntrack *c, void *buf, size_t size, int flags) {
-        for (;;) {
-                struct sockaddr_nl sender = {};
-                struct iovec iov = { .iov_base = buf, .iov_len = size };
-                struct msghdr msg = { .msg_name = &sender, .msg_namelen = sizeof(sender), .msg_iov = &iov, .msg_iovlen = 1 };
+/* netlink_transact() parsers: the stats reply is the one stats message, the CPU dump ends with NLMSG_DONE */
+static int reply_global(const void *buf, size_t len, uint32_t seq, uint32_t portid, void *stats, bool *ret_done) {
+        int r = conntrack_parse_global(buf, len, seq, portid, stats);
+        *ret_done = r != 0;
+        return r < 0 ? r : 0;
+}
 
-                ssize_t n = recvmsg(mnl_socket_get_fd(c->nl), &msg, flags);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
-                }
-                if (msg.msg_flags & MSG_TRUNC)
-                        return -EMSGSIZE;
-                if (sender.nl_pid != 0)
-                        continue;
-                return n;
-        }
+static int reply_cpu(const void *buf, size_t len, uint32_t seq, uint32_t portid, void *stats, bool *ret_done) {
+        int r = conntrack_parse_cpu(buf, len, seq, portid, stats, ret_done);
+        return r < 0 ? r : 0;
 }
 
 static int conntrack_query(Conntrack *c, const StatsKind *k, ConntrackStats *stats) {
-        _cleanup_free_ char *buf = malloc(CONNTRACK_BUFFER_SIZE);
-        struct nlmsghdr *nlh;
+        _Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))];
+        struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
         struct nfgenmsg *nfg;
-        ssize_t n;
-        int r;
 
-        if (!buf)
-                return -ENOMEM;
-
-        /* Whatever an aborted earlier request left behind has a stale seq and would fail the parser. */
-        while (conntrack_receive(c, buf, CONNTRACK_BUFFER_SIZE, MSG_DONTWAIT) >= 0)
-                ;
-
-        nlh = mnl_nlmsg_put_header(buf);
         nlh->nlmsg_type = stats_msg_type(k);
         nlh->nlmsg_flags = NLM_F_REQUEST | (k->sum ? NLM_F_DUMP : 0);
-        nlh->nlmsg_seq = ++c->seq;
+        nlh->nlmsg_seq = netlink_next_seq(&c->sock);
         nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
         nfg->nfgen_family = AF_UNSPEC;
         nfg->version = NFNETLINK_V0;
         nfg->res_id = 0;
-        if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
-                return -errno;
-
-        for (;;) {
-                bool done = false;
-
-                n = conntrack_receive(c, buf, CONNTRACK_BUFFER_SIZE, 0);
-                if (n == -EAGAIN)
-                        return -ETIMEDOUT;
-                if (n < 0)
-                        return (int) n;
-
-                if (k->sum) {
-                        r = conntrack_parse_cpu(buf, (size_t) n, c->seq, c->portid, stats, &done);
-                        if (r < 0)
-                                return r;
-                        if (done)
-                                return 0;
-                } else {
-                        r = conntrack_parse_global(buf, (size_t) n, c->seq, c->portid, stats);
-                        if (r != 0) /* error, or the one stats message */
-                                return r < 0 ? r : 0;
-                }
-        }
+        return netlink_transact(&c->sock, nlh, nlh->nlmsg_len, k->sum ? reply_cpu : reply_global, stats);
 }
 
 /* A proc_sys/net/netfilter file holding one decimal number and a newline. */

@@ -34,10 +34,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "netlink.h"
 #include "sockdiag.h"
 #include "util/util.h"
 
-#define SOCKDIAG_BUFFER_SIZE (32u * 1024u) /* a dump datagram is at most 32 KiB (netlink_recvmsg() caps it) */
 #define SOCKDIAG_TIMEOUT_SEC 2
 
 /* The table starts small and doubles; it is never more than half full, so probes stay short. */
@@ -45,9 +45,7 @@
 #define DESTINATION_TABLE_CAPACITY_MAX (2u * DESTINATION_TABLE_MAX)
 
 struct SockDiag {
-        struct mnl_socket *nl;
-        uint32_t portid;
-        uint32_t seq;
+        NetlinkSocket sock;
 };
 
 int endpoint_compare(const Endpoint *a, const Endpoint *b) {
@@ -465,91 +463,41 @@ size_t sockdiag_put_request(void *buf, uint32_t seq, int family, SockDiagScan sc
 SockDiag *sockdiag_close(SockDiag *d) {
         if (!d)
                 return NULL;
-        if (d->nl)
-                mnl_socket_close(d->nl);
+        netlink_close(&d->sock);
         return mfree(d);
 }
 
 int sockdiag_open(SockDiag **ret) {
         _cleanup_(sockdiag_closep) SockDiag *d = NULL;
-        struct timeval tv = { .tv_sec = SOCKDIAG_TIMEOUT_SEC };
+        int r;
 
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
-        d->nl = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-        if (!d->nl)
-                return -errno;
-        if (mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-                return -errno;
-        /* The kernel fills each dump datagram while we wait in recvmsg(); the timeout only guards against a
-         * reply never coming, which would otherwise block the daemon's event loop for good. */
-        if (setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-                return -errno;
-        d->portid = mnl_socket_get_portid(d->nl);
-        d->seq = (uint32_t) time(NULL);
-
+        r = netlink_open(&d->sock, NETLINK_SOCK_DIAG, SOCKDIAG_TIMEOUT_SEC);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(d);
         return 0;
 }
 
-/* Receive one datagram from the kernel; datagrams from other senders are skipped. */
-static ssize_t sockdiag_receive(SockDiag *d, void *buf, size_t size, int flags) {
-        for (;;) {
-                struct sockaddr_nl sender = {};
-                struct iovec iov = { .iov_base = buf, .iov_len = size };
-                struct msghdr msg = {
-                        .msg_name = &sender, .msg_namelen = sizeof(sender), .msg_iov = &iov, .msg_iovlen = 1
-                };
+typedef struct DumpReply {
+        SockDiagScan scan;
+        void *userdata; /* ListenFill or DestinationTable */
+} DumpReply;
 
-                ssize_t n = recvmsg(mnl_socket_get_fd(d->nl), &msg, flags);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
-                }
-                if (msg.msg_flags & MSG_TRUNC)
-                        return -EMSGSIZE;
-                if (sender.nl_pid != 0)
-                        continue;
-                return n;
-        }
+static int dump_reply(const void *buf, size_t len, uint32_t seq, uint32_t portid, void *userdata, bool *ret_done) {
+        const DumpReply *d = userdata;
+        int r = parse_messages(buf, len, seq, portid, d->scan, d->userdata, ret_done);
+        return r < 0 ? r : 0;
 }
 
 /* One dump: request, then datagrams until NLMSG_DONE, each folded into userdata. */
 static int sockdiag_dump(SockDiag *d, int family, SockDiagScan scan, uint16_t lo, uint16_t hi, void *userdata) {
-        _cleanup_free_ char *buf = malloc(SOCKDIAG_BUFFER_SIZE);
-        size_t len;
-        ssize_t n;
-        int r;
+        _Alignas(struct nlmsghdr) char req[SOCKDIAG_REQUEST_MAX];
+        size_t len = sockdiag_put_request(req, netlink_next_seq(&d->sock), family, scan, lo, hi);
 
-        if (!buf)
-                return -ENOMEM;
-
-        /* Whatever an aborted earlier dump left behind has a stale seq and would fail the parser. Each
-         * read makes the kernel queue the dump's next datagram, so this drains a whole stale dump. */
-        while (sockdiag_receive(d, buf, SOCKDIAG_BUFFER_SIZE, MSG_DONTWAIT) >= 0)
-                ;
-
-        len = sockdiag_put_request(buf, ++d->seq, family, scan, lo, hi);
-        if (mnl_socket_sendto(d->nl, buf, len) < 0)
-                return -errno;
-
-        for (;;) {
-                bool done = false;
-
-                n = sockdiag_receive(d, buf, SOCKDIAG_BUFFER_SIZE, 0);
-                if (n == -EAGAIN)
-                        return -ETIMEDOUT;
-                if (n < 0)
-                        return (int) n;
-
-                r = parse_messages(buf, (size_t) n, d->seq, d->portid, scan, userdata, &done);
-                if (r < 0)
-                        return r;
-                if (done)
-                        return 0;
-        }
+        return netlink_transact(&d->sock, req, len, dump_reply, &(DumpReply) { scan, userdata });
 }
 
 /* The dump for both families; a kernel without IPv6 answers -ENOENT for AF_INET6. */

@@ -305,14 +305,8 @@ START_TEST(test_netns) {
         ConntrackStats s;
         int r;
 
-        if (geteuid() != 0) {
-                printf("SKIP: test_netns needs root (CAP_SYS_ADMIN for unshare, CAP_NET_ADMIN for ctnetlink)\n");
+        if (!enter_new_netns("test_netns"))
                 return;
-        }
-        if (unshare(CLONE_NEWNET) < 0) {
-                printf("SKIP: test_netns: unshare(CLONE_NEWNET): %m\n");
-                return;
-        }
         if (access("/proc/sys/net/netfilter/nf_conntrack_count", F_OK) < 0) {
                 printf("SKIP: test_netns: nf_conntrack is not loaded\n");
                 return;

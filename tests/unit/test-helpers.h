@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -141,6 +142,20 @@ static inline char *proc_sys_value(const char *dir, const char *path) {
                 ck_assert_msg(_v, "%s is missing", path);             \
                 ck_assert_str_eq(_v, expected);                       \
         } while (0)
+
+/* Move the calling test into a network namespace of its own (Check runs each test in a forked child, so the
+ * host's namespace is left alone). false, after a SKIP line saying why, when that cannot be done here. */
+static inline bool enter_new_netns(const char *test) {
+        if (geteuid() != 0) {
+                printf("SKIP: %s needs root (unshare(CLONE_NEWNET), CAP_NET_ADMIN)\n", test);
+                return false;
+        }
+        if (unshare(CLONE_NEWNET) < 0) {
+                printf("SKIP: %s: unshare(CLONE_NEWNET): %m\n", test);
+                return false;
+        }
+        return true;
+}
 
 static inline int test_main(Suite *s) {
         const char *tmp = getenv("TMPDIR");
