@@ -7,6 +7,7 @@
 #include "bus-errors.h"
 #include "bus-manager.h"
 #include "config.h"
+#include "plan.h"
 #include "polkit.h"
 #include "watch.h"
 
@@ -153,6 +154,117 @@ static int method_list_profiles(sd_bus_message *call, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* Plan's options: each a{sv} entry names a PlanOptions field and must carry the field's type. */
+static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *error) {
+        static const struct {
+                const char *name;
+                size_t offset;
+        } doubles[] = {
+                { "nat_entries", offsetof(PlanOptions, nat_entries) },
+                { "utilization", offsetof(PlanOptions, utilization) },
+                { "ramp", offsetof(PlanOptions, ramp) },
+                { "burst", offsetof(PlanOptions, burst) },
+                { "connection_lifetime", offsetof(PlanOptions, connection_lifetime) },
+                { "time_wait", offsetof(PlanOptions, time_wait) },
+        };
+        const char *name, *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_peek_type(call, &type, &contents);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(doubles); i++) {
+                if (!streq(name, doubles[i].name))
+                        continue;
+                if (!streq(contents, "d"))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "option %s must be a double (d), not %s",
+                                                 name, contents);
+                return sd_bus_message_read(call, "v", "d", (double *) ((char *) o + doubles[i].offset));
+        }
+        if (streq(name, "fd_overhead")) {
+                uint32_t v;
+                if (!streq(contents, "u"))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "option fd_overhead must be an unsigned integer (u), not %s", contents);
+                r = sd_bus_message_read(call, "v", "u", &v);
+                o->fd_overhead = v;
+                return r;
+        }
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"", name);
+}
+
+static int append_plan(sd_bus_message *reply, const Plan *plan) {
+        int r = sd_bus_message_append(reply, "s", plan->profile_json);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssds)");
+        for (size_t i = 0; r >= 0 && i < plan->n_items; i++) {
+                const PlanItem *it = &plan->items[i];
+                r = sd_bus_message_append(reply, "(sssds)", it->key, it->value, it->formula, it->use, strempty(it->note));
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, plan->warnings);
+        return r;
+}
+
+static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *message = NULL;
+        _cleanup_(plan_machine_done) PlanMachine machine = {};
+        _cleanup_(plan_done) Plan plan = {};
+        const char *role;
+        uint32_t connections;
+        PlanOptions o;
+        PlanRole rl;
+        int r;
+
+        r = sd_bus_message_read(call, "us", &connections, &role);
+        if (r < 0)
+                return r;
+        rl = plan_role_from_string(role);
+        if (rl < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "role \"%s\" is not \"server\" or \"client\"",
+                                         role);
+        plan_options_init(&o, rl);
+        o.connections = connections;
+        r = sd_bus_message_enter_container(call, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
+                r = read_plan_option(call, &o, error);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(call);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(call);
+        if (r < 0)
+                return r;
+
+        plan_machine_read(m->paths.kernel_root, &machine);
+        r = plan_compute(&o, &machine, &plan, &message);
+        if (r == -EINVAL)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = append_plan(reply, &plan);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Revert and Reload: authorize, run the manager operation, reply with its changes. */
 static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *error,
                              int (*operation)(Manager *m, uid_t caller, Report *changes, char **ret_error)) {
@@ -265,6 +377,9 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_verify, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListProfiles", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", profiles),
                                 method_list_profiles, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Plan", SD_BUS_ARGS("u", connections, "s", role, "a{sv}", options),
+                                SD_BUS_RESULT("s", profile, "a(sssds)", explanation, "as", warnings), method_plan,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Revert", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", changes), method_revert,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssss)", changes), method_reload,
