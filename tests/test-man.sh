@@ -8,7 +8,7 @@ for page in wstuned.8 wstunectl.1 wstuned.profile.5; do
         check_rc "$page renders without warnings" 0 groff -t -man -ww -z "$WSTUNED_SOURCE/man/$page"
         check_eq "$page: no groff output" "" "$OUT"
 done
-for m in Get Apply Verify ListProfiles Revert Reload; do
+for m in Get Apply Verify ListProfiles Plan Revert Reload; do
         check_match "wstuned(8) documents $m" "^\.B $m\(" "$(cat "$WSTUNED_SOURCE/man/wstuned.8")"
 done
 for v in status get apply verify profiles revert reload monitor; do

@@ -11,7 +11,7 @@ normalize() { # the Manager interface of an introspection document, one canonica
 live=$(busctl --system --xml-interface introspect io.wstune.wstuned1 /io/wstune/wstuned1 | normalize)
 file=$(normalize <"$WSTUNED_SOURCE/dbus/io.wstune.wstuned1.xml")
 check_eq "introspection matches dbus/io.wstune.wstuned1.xml" "$file" "$live"
-for m in Get Apply Verify ListProfiles Revert Reload; do
+for m in Get Apply Verify ListProfiles Plan Revert Reload; do
         check_match "file declares $m" "<method name=\"$m\">" "$file"
 done
 check_host_unchanged
