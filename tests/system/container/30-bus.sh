@@ -10,7 +10,7 @@ check_match "introspect: property ActiveProfile" '^\.ActiveProfile +property +s 
 check_match "introspect: property Version" '^\.Version +property +s +"[0-9.]+" +const' "$introspect"
 
 if [ "$SERVER_RC" = 0 ]; then
-        check_match "busctl call Verify: holds, 9 items (4 keys, 5 limit files)" '^ba\(ssss\) true 9 ' "$(ct_bus_call Verify 2>&1)"
+        check_match "busctl call Verify: holds, 13 items (4 keys, 5 limit files, 4 pressure resources)" '^ba\(ssss\) true 13 ' "$(ct_bus_call Verify 2>&1)"
         check_eq "State" 's "ok"' "$(ct_bus_prop State 2>&1)"
 else
         check_match "busctl call Verify: nf_conntrack_max cannot hold here" '^ba\(ssss\) false 9 ' "$(ct_bus_call Verify 2>&1)"
