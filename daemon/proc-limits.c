@@ -472,6 +472,8 @@ int proc_find(const char *proc_root, char *const *names, char *const *units, Pro
 
         if (l.n > 0)
                 qsort(l.m, l.n, sizeof(ProcMatch), proc_match_compare);
+        else
+                l.m = mfree(l.m); /* nothing found: nothing for the caller to free */
         *ret_n = l.n;
         *ret = TAKE_PTR(l.m);
         l.n = 0;
