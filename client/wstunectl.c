@@ -39,6 +39,8 @@ static bool arg_json = false;
 static bool arg_no_pager = false;
 static bool arg_dry_run = false;
 static bool arg_color = false;
+static uint64_t arg_interval_usec = 0; /* top: 0 is the default, TOP_INTERVAL_USEC_DEFAULT */
+static uint64_t arg_iterations = 0;    /* top: 0 is no limit */
 static pid_t pager_pid = 0;
 
 #define ANSI_RED "\x1b[0;1;31m"
@@ -46,6 +48,7 @@ static pid_t pager_pid = 0;
 #define ANSI_YELLOW "\x1b[0;1;33m"
 #define ANSI_BOLD "\x1b[0;1;39m"
 #define ANSI_NORMAL "\x1b[0m"
+#define ANSI_HOME_CLEAR "\x1b[H\x1b[2J"
 
 static bool isempty(const char *s) {
         return !s || !s[0];
@@ -286,6 +289,16 @@ static const Column profile_columns[] = {
         { .header = "PATH", .field = "path" },
 };
 
+/* Text only: in JSON the figures are numbers (json_add_pressure()). */
+static const Column pressure_columns[] = {
+        { .header = "RESOURCE", .field = "resource" },
+        { .header = "LEVEL", .field = "level", .colored = true },
+        { .header = "USE", .field = "use" },
+        { .header = "USED", .field = "used" },
+        { .header = "LIMIT", .field = "limit" },
+        { .header = "NOTE", .field = "note" },
+};
+
 /* ---- text output ---- */
 
 static const struct {
@@ -296,6 +309,7 @@ static const struct {
         { "would-set", ANSI_YELLOW },  { "would-restore", ANSI_YELLOW },
         { "pending", ANSI_YELLOW },    { "drifted", ANSI_RED },     { "fighting", ANSI_RED },
         { "degraded", ANSI_RED },      { "inactive", ANSI_YELLOW },
+        { "warn", ANSI_YELLOW },       { "critical", ANSI_RED }, /* pressure levels */
 };
 
 static const char *value_color(const char *value) {
@@ -307,6 +321,13 @@ static const char *value_color(const char *value) {
                 if (streq(value, value_colors[i].value))
                         return value_colors[i].color;
         return NULL;
+}
+
+/* stdout is a terminal that understands ANSI escape sequences. */
+static bool terminal_has_ansi(void) {
+        const char *term = getenv("TERM");
+
+        return term && !streq(term, "dumb") && isatty(STDOUT_FILENO);
 }
 
 static const char *cell_text(const char *s) {
@@ -370,6 +391,15 @@ static int table_print(const Column *columns, const Rows *rows, const bool *mark
 /* The daemon reports absent values (a missing key, no desired value, no profile) as "": JSON says null. */
 static cJSON *json_string_or_null(const char *s) {
         return isempty(s) ? cJSON_CreateNull() : cJSON_CreateString(s);
+}
+
+/* A 64-bit figure as its digits: a double holds integers exactly only up to 2^53, and fs.file-max is often
+ * 2^63-1. */
+static cJSON *json_u64(uint64_t v) {
+        char buf[sizeof "18446744073709551615"];
+
+        snprintf(buf, sizeof buf, "%" PRIu64, v);
+        return cJSON_CreateRaw(buf);
 }
 
 /* Add item to object; item is freed when that fails. */
@@ -511,8 +541,31 @@ static int call_method(sd_bus *bus, const char *method, sd_bus_error *error, sd_
         return r;
 }
 
+/* A method call on wstuned. follow: top after its first refresh, which waits for wstuned as monitor does
+ * instead of starting it, so no bus activation. */
+static int method_call_new(sd_bus *bus, const char *interface, const char *method, bool follow,
+                           sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH, interface, method);
+        if (r >= 0 && follow)
+                r = sd_bus_message_set_auto_start(m, 0);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+/* log_call_error(), except that when following, an unreachable wstuned is for the caller to show. */
+static int call_error(const char *method, const sd_bus_error *error, int r, bool follow) {
+        if (follow && error_is_unreachable(error, r))
+                return EXIT_STATUS_UNREACHABLE;
+        return log_call_error(method, error, r);
+}
+
 /* Call Get(keys) and read its entries. Returns an exit status. */
-static int call_get(sd_bus *bus, char **keys, sd_bus_message **ret_reply, Rows *ret_rows) {
+static int call_get(sd_bus *bus, char **keys, bool follow, sd_bus_message **ret_reply, Rows *ret_rows) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int r;
@@ -523,15 +576,14 @@ static int call_get(sd_bus *bus, char **keys, sd_bus_message **ret_reply, Rows *
                         return EXIT_STATUS_FAILURE;
                 }
 
-        r = sd_bus_message_new_method_call(bus, &call, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH,
-                                           WSTUNED_BUS_INTERFACE, "Get");
+        r = method_call_new(bus, WSTUNED_BUS_INTERFACE, "Get", follow, &call);
         if (r >= 0)
                 r = sd_bus_message_append_strv(call, keys);
         if (r < 0)
                 return log_call_error("Get", &error, r);
         r = sd_bus_call(bus, call, 0, &error, &reply);
         if (r < 0)
-                return log_call_error("Get", &error, r);
+                return call_error("Get", &error, r, follow);
         r = rows_read(reply, ELEMENTSOF(key_columns), ret_rows);
         if (r < 0)
                 return log_parse_error("Get", r);
@@ -552,15 +604,87 @@ static int get_active_profile(sd_bus *bus, char **ret) {
 
 /* ---- verbs ---- */
 
+/* One resource of the Pressure property; the strings stay in the message. */
+typedef struct Pressure {
+        const char *resource;
+        const char *level;
+        double ratio;
+        uint64_t used, limit;
+} Pressure;
+
 typedef struct Properties {
         const char *version;
         const char *active_profile;
         const char *state;
         char **pending_keys;
+        uint64_t conntrack_entries, conntrack_max, conntrack_drops;
+        Pressure *pressure;
+        size_t n_pressure;
 } Properties;
 
 static void properties_done(Properties *p) {
         p->pending_keys = strv_free(p->pending_keys);
+        p->pressure = mfree(p->pressure);
+        p->n_pressure = 0;
+}
+
+/* The properties that are one basic value, and where each goes. */
+static const struct {
+        const char *name;
+        const char *signature;
+        size_t offset;
+} basic_properties[] = {
+        { "Version", "s", offsetof(Properties, version) },
+        { "ActiveProfile", "s", offsetof(Properties, active_profile) },
+        { "State", "s", offsetof(Properties, state) },
+        { "ConntrackEntries", "t", offsetof(Properties, conntrack_entries) },
+        { "ConntrackMax", "t", offsetof(Properties, conntrack_max) },
+        { "ConntrackDrops", "t", offsetof(Properties, conntrack_drops) },
+};
+
+/* The Pressure property's variant, a(ssdtt). */
+static int pressure_read(sd_bus_message *m, Properties *p) {
+        Pressure row;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a(ssdtt)");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "(ssdtt)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(ssdtt)", &row.resource, &row.level, &row.ratio, &row.used,
+                                        &row.limit)) > 0) {
+                Pressure *grown = reallocarray(p->pressure, p->n_pressure + 1, sizeof(Pressure));
+                if (!grown)
+                        return -ENOMEM;
+                p->pressure = grown;
+                p->pressure[p->n_pressure++] = row;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* The variant of the property called name. */
+static int property_read(sd_bus_message *m, const char *name, Properties *p) {
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(basic_properties); i++)
+                if (streq(name, basic_properties[i].name))
+                        return sd_bus_message_read(m, "v", basic_properties[i].signature,
+                                                   (uint8_t *) p + basic_properties[i].offset);
+        if (streq(name, "Pressure"))
+                return pressure_read(m, p);
+        if (!streq(name, "PendingKeys"))
+                return sd_bus_message_skip(m, "v");
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_read_strv(m, &p->pending_keys);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r;
 }
 
 /* Read the GetAll answer a{sv}; strings stay in the message. Unknown properties are skipped. */
@@ -572,31 +696,11 @@ static int properties_read(sd_bus_message *m, Properties *p) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char **target = NULL;
-
                 r = sd_bus_message_read_basic(m, 's', &name);
-                if (r < 0)
-                        return r;
-                if (streq(name, "Version"))
-                        target = &p->version;
-                else if (streq(name, "ActiveProfile"))
-                        target = &p->active_profile;
-                else if (streq(name, "State"))
-                        target = &p->state;
-
-                if (target)
-                        r = sd_bus_message_read(m, "v", "s", target);
-                else if (streq(name, "PendingKeys")) {
-                        r = sd_bus_message_enter_container(m, 'v', "as");
-                        if (r >= 0)
-                                r = sd_bus_message_read_strv(m, &p->pending_keys);
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = property_read(m, name, p);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
         }
@@ -605,27 +709,155 @@ static int properties_read(sd_bus_message *m, Properties *p) {
         return sd_bus_message_exit_container(m);
 }
 
-static int status_print_json(const Properties *p, const Rows *entries) {
-        _cleanup_json_ cJSON *doc = cJSON_CreateObject();
-        _cleanup_json_ cJSON *pending = cJSON_CreateArray();
+/* What status shows: one GetAll (the pressure figures with the rest, all from one sample) and one Get. */
+typedef struct Status {
+        sd_bus_message *properties_reply, *get_reply; /* the strings below belong to these */
+        Properties p;
+        Rows entries;
+} Status;
+
+static void status_done(Status *s) {
+        rows_done(&s->entries);
+        properties_done(&s->p);
+        s->get_reply = sd_bus_message_unref(s->get_reply);
+        s->properties_reply = sd_bus_message_unref(s->properties_reply);
+}
+
+/* Returns an exit status; follow as for method_call_new(). */
+static int status_fetch(sd_bus *bus, bool follow, Status *ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        _cleanup_(status_done) Status s = {};
         int r;
 
-        if (!doc || !pending)
+        r = method_call_new(bus, "org.freedesktop.DBus.Properties", "GetAll", follow, &call);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "s", WSTUNED_BUS_INTERFACE);
+        if (r < 0)
+                return log_call_error("GetAll", &error, r);
+        r = sd_bus_call(bus, call, 0, &error, &s.properties_reply);
+        if (r < 0)
+                return call_error("GetAll", &error, r, follow);
+        r = properties_read(s.properties_reply, &s.p);
+        if (r < 0)
+                return log_parse_error("GetAll", r);
+
+        r = call_get(bus, NULL, follow, &s.get_reply, &s.entries);
+        if (r != EXIT_STATUS_OK)
+                return r;
+        *ret = s;
+        s = (Status) {};
+        return EXIT_STATUS_OK;
+}
+
+/* "pressure": [{resource, level, ratio, used, limit}], figures as numbers. */
+static int json_add_pressure(cJSON *doc, const Properties *p) {
+        _cleanup_json_ cJSON *array = cJSON_CreateArray();
+        int r;
+
+        if (!array)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_pressure; i++) {
+                const Pressure *pr = &p->pressure[i];
+                _cleanup_json_ cJSON *row = cJSON_CreateObject();
+
+                if (!row)
+                        return -ENOMEM;
+                if ((r = json_add(row, "resource", json_string_or_null(pr->resource))) < 0 ||
+                    (r = json_add(row, "level", json_string_or_null(pr->level))) < 0 ||
+                    (r = json_add(row, "ratio", cJSON_CreateNumber(pr->ratio))) < 0 ||
+                    (r = json_add(row, "used", json_u64(pr->used))) < 0 ||
+                    (r = json_add(row, "limit", json_u64(pr->limit))) < 0 ||
+                    (r = json_append(array, TAKE_PTR(row))) < 0)
+                        return r;
+        }
+        return json_add(doc, "pressure", TAKE_PTR(array));
+}
+
+/* Add the fields of status --json to doc. */
+static int status_json_add(cJSON *doc, const Status *s) {
+        const Properties *p = &s->p;
+        _cleanup_json_ cJSON *pending = cJSON_CreateArray(), *conntrack = cJSON_CreateObject();
+        int r;
+
+        if (!pending || !conntrack)
                 return -ENOMEM;
         for (char **k = p->pending_keys; k && *k; k++)
                 if ((r = json_append(pending, cJSON_CreateString(*k))) < 0)
                         return r;
+        if ((r = json_add(conntrack, "entries", json_u64(p->conntrack_entries))) < 0 ||
+            (r = json_add(conntrack, "max", json_u64(p->conntrack_max))) < 0 ||
+            (r = json_add(conntrack, "drops", json_u64(p->conntrack_drops))) < 0)
+                return r;
         if ((r = json_add(doc, "version", json_string_or_null(p->version))) < 0 ||
             (r = json_add(doc, "active_profile", json_string_or_null(p->active_profile))) < 0 ||
             (r = json_add(doc, "state", json_string_or_null(p->state))) < 0 ||
             (r = json_add(doc, "pending_keys", TAKE_PTR(pending))) < 0 ||
-            (r = json_add_rows(doc, "entries", key_columns, entries, NULL)) < 0)
+            (r = json_add_rows(doc, "entries", key_columns, &s->entries, NULL)) < 0 ||
+            (r = json_add_pressure(doc, p)) < 0 || (r = json_add(doc, "conntrack", TAKE_PTR(conntrack))) < 0)
                 return r;
-        return json_print(doc);
+        return 0;
 }
 
-static int status_print_text(const Properties *p, const Rows *entries) {
+static int status_print_json(const Status *s) {
+        _cleanup_json_ cJSON *doc = cJSON_CreateObject();
+        int r;
+
+        if (!doc)
+                return -ENOMEM;
+        r = status_json_add(doc, s);
+        return r < 0 ? r : json_print(doc);
+}
+
+/* The cells of one pressure row that are not strings from the message. An absent resource has no
+ * figures: its cells stay empty and print as "-". */
+typedef struct PressureCells {
+        char use[16], used[24], limit[24], note[32];
+} PressureCells;
+
+static void pressure_cells_format(const Properties *p, const Pressure *pr, PressureCells *ret) {
+        double percent = pr->ratio * 100.0;
+
+        *ret = (PressureCells) {};
+        if (streq(pr->level, "absent"))
+                return;
+        /* Some use, not none: "0.0%" would say none. */
+        if (percent > 0 && percent < 0.05)
+                snprintf(ret->use, sizeof ret->use, "<0.1%%");
+        else
+                snprintf(ret->use, sizeof ret->use, "%.1f%%", percent);
+        snprintf(ret->used, sizeof ret->used, "%" PRIu64, pr->used);
+        snprintf(ret->limit, sizeof ret->limit, "%" PRIu64, pr->limit);
+        if (streq(pr->resource, "conntrack"))
+                snprintf(ret->note, sizeof ret->note, "drops %" PRIu64, p->conntrack_drops);
+}
+
+static int pressure_table_print(const Properties *p) {
+        _cleanup_(rows_done) Rows rows = { .n_columns = ELEMENTSOF(pressure_columns) };
+        _cleanup_free_ PressureCells *cells = calloc(p->n_pressure ?: 1, sizeof(PressureCells));
+        int r;
+
+        if (!cells)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_pressure; i++) {
+                const Pressure *pr = &p->pressure[i];
+                PressureCells *c = &cells[i];
+
+                pressure_cells_format(p, pr, c);
+                const char *row[] = { pr->resource, pr->level, c->use, c->used, c->limit, c->note };
+                _Static_assert(ELEMENTSOF(row) == ELEMENTSOF(pressure_columns), "a cell for each column");
+                r = rows_add(&rows, row);
+                if (r < 0)
+                        return r;
+        }
+        return table_print(pressure_columns, &rows, NULL);
+}
+
+/* The daemon's state, the managed keys, then the pressure table (when the daemon has one). */
+static int status_print_text(const Status *s) {
+        const Properties *p = &s->p;
         const char *state = cell_text(p->state), *color = value_color(state);
+        int r;
 
         printf("       Version: ");
         text_put(stdout, cell_text(p->version));
@@ -643,34 +875,26 @@ static int status_print_text(const Properties *p, const Rows *entries) {
         }
         fputs("\n\n", stdout);
 
-        if (entries->n == 0) {
+        if (s->entries.n == 0)
                 printf("no managed keys\n");
+        else if ((r = table_print(key_columns, &s->entries, NULL)) < 0)
+                return r;
+        if (p->n_pressure == 0)
                 return 0;
-        }
-        return table_print(key_columns, entries, NULL);
+        fputc('\n', stdout);
+        return pressure_table_print(p);
 }
 
 static int verb_status(sd_bus *bus, char **args) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *props = NULL, *reply = NULL;
-        _cleanup_(properties_done) Properties p = {};
-        _cleanup_(rows_done) Rows entries = {};
+        _cleanup_(status_done) Status s = {};
         int r;
 
-        r = sd_bus_call_method(bus, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH, "org.freedesktop.DBus.Properties",
-                               "GetAll", &error, &props, "s", WSTUNED_BUS_INTERFACE);
-        if (r < 0)
-                return log_call_error("GetAll", &error, r);
-        r = properties_read(props, &p);
-        if (r < 0)
-                return log_parse_error("GetAll", r);
-
-        r = call_get(bus, NULL, &reply, &entries);
+        r = status_fetch(bus, false, &s);
         if (r != EXIT_STATUS_OK)
                 return r;
 
         pager_open();
-        r = arg_json ? status_print_json(&p, &entries) : status_print_text(&p, &entries);
+        r = arg_json ? status_print_json(&s) : status_print_text(&s);
         return r < 0 ? log_oom() : EXIT_STATUS_OK;
 }
 
@@ -679,7 +903,7 @@ static int verb_get(sd_bus *bus, char **args) {
         _cleanup_(rows_done) Rows entries = {};
         int r;
 
-        r = call_get(bus, args, &reply, &entries);
+        r = call_get(bus, args, false, &reply, &entries);
         if (r != EXIT_STATUS_OK)
                 return r;
 
@@ -869,6 +1093,113 @@ static int verb_profiles(sd_bus *bus, char **args) {
         return r < 0 ? log_oom() : EXIT_STATUS_OK;
 }
 
+/* ---- event loops: monitor and top ---- */
+
+/* Any signal of the bus daemon about wstuned's name: taken, given up, or passed on. */
+#define MATCH_NAME_OWNER_CHANGED                                                  \
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus'," \
+        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" WSTUNED_BUS_NAME "'"
+
+/* End the loop with an exit status; returns 0 so that callbacks can return it. */
+static int event_exit(sd_event *event, int status) {
+        (void) sd_event_exit(event, status);
+        return 0;
+}
+
+/* The reader of our pipe is gone ("wstunectl monitor | head -n 1"): stop now, not at the next event. */
+static int on_stdout_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        return event_exit(sd_event_source_get_event(s), EXIT_STATUS_OK);
+}
+
+/* sd-bus delivers the loss of the connection as a local Disconnected signal. */
+static int on_message(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        if (!sd_bus_message_is_signal(message, "org.freedesktop.DBus.Local", "Disconnected"))
+                return 0;
+        fprintf(stderr, "wstunectl: lost the connection to the system bus\n");
+        return event_exit(userdata, EXIT_STATUS_UNREACHABLE);
+}
+
+/* The loop of monitor and top: SIGINT and SIGTERM end it with 0, so does the reader of stdout going away,
+ * and losing the bus ends it with 3. Returns an exit status. */
+static int event_loop_new(sd_bus *bus, sd_event **ret) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        sigset_t mask;
+        int r;
+
+        r = sd_event_new(&event);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: cannot create an event loop: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        /* Blocked signals reach the signalfd even when the shell started us with SIGINT ignored (cmd &).
+         * No handler: the loop exits with status 0. */
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+            (r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL)) < 0) {
+                fprintf(stderr, "wstunectl: cannot watch for SIGINT and SIGTERM: %s\n",
+                        strerror(r < 0 ? -r : errno));
+                return EXIT_STATUS_FAILURE;
+        }
+
+        /* A pipe, a socket or a terminal can be watched; for a regular file or /dev/null this fails, and
+         * there is no reader to lose. */
+        (void) sd_event_add_io(event, NULL, STDOUT_FILENO, EPOLLERR | EPOLLHUP, on_stdout_hangup, NULL);
+
+        r = sd_bus_add_filter(bus, NULL, on_message, event);
+        if (r < 0)
+                return log_oom();
+        *ret = TAKE_PTR(event);
+        return EXIT_STATUS_OK;
+}
+
+/* Run the loop with the bus attached to it; returns the exit status it ended with. */
+static int event_loop_run(sd_bus *bus, sd_event *event) {
+        int r;
+
+        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: cannot attach the bus to the event loop: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        r = sd_event_loop(event);
+        /* The bus lets go of the loop before the loop goes. */
+        (void) sd_bus_detach_event(bus);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: event loop failed: %s\n", strerror(-r));
+                return EXIT_STATUS_FAILURE;
+        }
+        return r;
+}
+
+/* The local time, "12:00:01.234". */
+static void local_time_put(void) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[sizeof "HH:MM:SS"];
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (!localtime_r(&ts.tv_sec, &tm) || strftime(buf, sizeof buf, "%H:%M:%S", &tm) == 0)
+                strcpy(buf, "??:??:??");
+        printf("%s.%03ld", buf, ts.tv_nsec / 1000000);
+}
+
+/* "time": now in UTC with microseconds, "2026-11-27T11:00:01.234567Z". */
+static int json_add_time(cJSON *doc) {
+        struct timespec ts;
+        struct tm tm;
+        char buf[sizeof "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + 16];
+        size_t n;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        if (!gmtime_r(&ts.tv_sec, &tm) || (n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
+                return -EINVAL;
+        snprintf(buf + n, sizeof buf - n, ".%06ldZ", ts.tv_nsec / 1000);
+        return json_add(doc, "time", cJSON_CreateString(buf));
+}
+
 /* ---- monitor ---- */
 
 /* monitor subscribes and waits; it never calls wstuned except to read a property that a PropertiesChanged
@@ -882,7 +1213,6 @@ static int verb_profiles(sd_bus *bus, char **args) {
  * away ends it with 0. */
 
 #define WSTUNED_SIGNAL_DRIFTED "Drifted"
-/* Not sent by this daemon yet: a match on a signal that never comes costs nothing. */
 #define WSTUNED_SIGNAL_PRESSURE_CHANGED "PressureChanged"
 
 typedef struct Monitor {
@@ -891,8 +1221,7 @@ typedef struct Monitor {
 
 /* End the loop with an exit status; returns 0 so that callbacks can return it. */
 static int monitor_exit(Monitor *m, int status) {
-        (void) sd_event_exit(m->event, status);
-        return 0;
+        return event_exit(m->event, status);
 }
 
 /* A message that does not read as documented: say so on stderr and go on with the next one. */
@@ -907,14 +1236,8 @@ static int monitor_ignore(sd_bus_message *message, int r) {
 
 /* Every text line starts with the local time of the event, "12:00:01.234". */
 static void monitor_line_begin(void) {
-        struct timespec ts;
-        struct tm tm;
-        char buf[sizeof "HH:MM:SS"];
-
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        if (!localtime_r(&ts.tv_sec, &tm) || strftime(buf, sizeof buf, "%H:%M:%S", &tm) == 0)
-                strcpy(buf, "??:??:??");
-        printf("%s.%03ld ", buf, ts.tv_nsec / 1000000);
+        local_time_put();
+        fputc(' ', stdout);
 }
 
 static int monitor_line_end(Monitor *m) {
@@ -924,22 +1247,11 @@ static int monitor_line_end(Monitor *m) {
         return 0;
 }
 
-/* A JSON event object with "time" (UTC, microseconds, "2026-11-27T11:00:01.234567Z") and "event". */
+/* A JSON event object with "time" (UTC, microseconds) and "event". */
 static cJSON *monitor_json_new(const char *event) {
         _cleanup_json_ cJSON *doc = cJSON_CreateObject();
-        struct timespec ts;
-        struct tm tm;
-        char buf[sizeof "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" + 16];
-        size_t n;
 
-        if (!doc)
-                return NULL;
-        (void) clock_gettime(CLOCK_REALTIME, &ts);
-        if (!gmtime_r(&ts.tv_sec, &tm) || (n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm)) == 0)
-                return NULL;
-        snprintf(buf + n, sizeof buf - n, ".%06ldZ", ts.tv_nsec / 1000);
-        if (json_add(doc, "time", cJSON_CreateString(buf)) < 0 ||
-            json_add(doc, "event", cJSON_CreateString(event)) < 0)
+        if (!doc || json_add_time(doc) < 0 || json_add(doc, "event", cJSON_CreateString(event)) < 0)
                 return NULL;
         return TAKE_PTR(doc);
 }
@@ -1295,24 +1607,6 @@ static int on_name_owner_changed(sd_bus_message *message, void *userdata, sd_bus
         return monitor_daemon_event(userdata, "started", "wstuned started");
 }
 
-/* The reader of our pipe is gone ("wstunectl monitor | head -n 1"): stop now, not at the next event. */
-static int on_stdout_hangup(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        return monitor_exit(userdata, EXIT_STATUS_OK);
-}
-
-/* sd-bus delivers the loss of the connection as a local Disconnected signal. */
-static int on_message(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
-        if (!sd_bus_message_is_signal(message, "org.freedesktop.DBus.Local", "Disconnected"))
-                return 0;
-        fprintf(stderr, "wstunectl: lost the connection to the system bus\n");
-        return monitor_exit(userdata, EXIT_STATUS_UNREACHABLE);
-}
-
-static void bus_detach_eventp(sd_bus **bus) {
-        if (*bus)
-                (void) sd_bus_detach_event(*bus);
-}
-
 static int verb_monitor(sd_bus *bus, char **args) {
         static const struct {
                 const char *member;
@@ -1329,48 +1623,21 @@ static int verb_monitor(sd_bus *bus, char **args) {
                   "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
                   "arg0='" WSTUNED_BUS_INTERFACE "'",
                   on_properties_changed },
-                { "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                  "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" WSTUNED_BUS_NAME "'",
-                  on_name_owner_changed },
+                { MATCH_NAME_OWNER_CHANGED, on_name_owner_changed },
         };
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        /* Declared after event, so it runs first: the bus lets go of the loop before the loop goes. */
-        _cleanup_(bus_detach_eventp) sd_bus *attached = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Monitor m = {};
-        sigset_t mask;
         int has_owner, r;
 
         /* Scripts read the events as they come: one line, one write. */
         setvbuf(stdout, NULL, _IOLBF, 0);
 
-        r = sd_event_new(&event);
-        if (r < 0) {
-                fprintf(stderr, "wstunectl: cannot create an event loop: %s\n", strerror(-r));
-                return EXIT_STATUS_FAILURE;
-        }
+        r = event_loop_new(bus, &event);
+        if (r != EXIT_STATUS_OK)
+                return r;
         m.event = event;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        /* Blocked signals reach the signalfd even when the shell started us with SIGINT ignored (cmd &).
-         * No handler: the loop exits with status 0. */
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-            (r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL)) < 0) {
-                fprintf(stderr, "wstunectl: cannot watch for SIGINT and SIGTERM: %s\n",
-                        strerror(r < 0 ? -r : errno));
-                return EXIT_STATUS_FAILURE;
-        }
-
-        /* A pipe, a socket or a terminal can be watched; for a regular file or /dev/null this fails, and
-         * there is no reader to lose. */
-        (void) sd_event_add_io(event, NULL, STDOUT_FILENO, EPOLLERR | EPOLLHUP, on_stdout_hangup, &m);
-
-        r = sd_bus_add_filter(bus, NULL, on_message, &m);
-        if (r < 0)
-                return log_oom();
         for (size_t i = 0; i < ELEMENTSOF(signals); i++) {
                 r = sd_bus_match_signal(bus, NULL, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
                                         signals[i].member, signals[i].handler, &m);
@@ -1392,22 +1659,171 @@ static int verb_monitor(sd_bus *bus, char **args) {
         if (r < 0)
                 return log_parse_error("NameHasOwner", r);
 
-        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0) {
-                fprintf(stderr, "wstunectl: cannot attach the bus to the event loop: %s\n", strerror(-r));
-                return EXIT_STATUS_FAILURE;
-        }
-        attached = bus;
-
         if (!has_owner)
                 (void) monitor_daemon_event(&m, "not-running", "wstuned not running");
+        return event_loop_run(bus, event);
+}
 
-        r = sd_event_loop(event);
+/* ---- top ---- */
+
+/* top shows what status shows, again and again: every --interval, and at once when a resource changes its
+ * pressure level (PressureChanged) or wstuned starts or stops (NameOwnerChanged). Those signals move the
+ * refresh timer to "now"; the timer has the lowest priority, so the loop first takes every message the bus
+ * has queued, and a burst of signals (all resources at once) makes one refresh.
+ *
+ * The first refresh is an ordinary status: it may start wstuned by bus activation, and when wstuned cannot
+ * be reached top ends with 3. After that top follows wstuned as monitor does: it never starts it, shows
+ * "wstuned is not running" while it is away, and whoever takes the name next is shown.
+ *
+ * On a terminal each refresh redraws the screen (ANSI home and clear, like watch(1)), written in one go;
+ * otherwise the refreshes follow each other as blocks, a blank line apart, without escape codes; with
+ * --json, one document a line. */
+
+#define TOP_INTERVAL_USEC_DEFAULT UINT64_C(1000000)
+#define TOP_INTERVAL_USEC_MIN UINT64_C(100000)
+#define TOP_INTERVAL_USEC_MAX (UINT64_C(86400) * 1000000)
+#define TOP_TIMER_ACCURACY_USEC UINT64_C(1000)
+
+typedef struct Top {
+        sd_event *event;
+        sd_bus *bus;
+        sd_event_source *timer;
+        uint64_t interval_usec;
+        uint64_t refreshes;
+        bool terminal; /* redraw in place */
+} Top;
+
+static void top_done(Top *t) {
+        t->timer = sd_event_source_unref(t->timer);
+}
+
+/* Refresh at usec (CLOCK_MONOTONIC; 0 for now). */
+static int top_schedule(Top *t, uint64_t usec) {
+        int r;
+
+        r = sd_event_source_set_time(t->timer, usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
         if (r < 0) {
-                fprintf(stderr, "wstunectl: event loop failed: %s\n", strerror(-r));
+                fprintf(stderr, "wstunectl: cannot set the refresh timer: %s\n", strerror(-r));
+                return event_exit(t->event, EXIT_STATUS_FAILURE);
+        }
+        return 0;
+}
+
+/* A header with the interval and the time, then status, or that wstuned is not running (s is NULL). */
+static int top_print_text(const Top *t, const Status *s) {
+        if (t->terminal)
+                fputs(ANSI_HOME_CLEAR, stdout);
+        else if (t->refreshes > 0)
+                fputc('\n', stdout);
+        printf("Every %gs: wstunectl top  ", (double) t->interval_usec / 1e6);
+        local_time_put();
+        fputs("\n\n", stdout);
+        if (!s) {
+                fputs("wstuned is not running\n", stdout);
+                return 0;
+        }
+        return status_print_text(s);
+}
+
+/* status --json with "time" and "running"; only those two while wstuned is not running. */
+static int top_print_json(const Status *s) {
+        _cleanup_json_ cJSON *doc = cJSON_CreateObject();
+        int r;
+
+        if (!doc)
+                return -ENOMEM;
+        r = json_add_time(doc);
+        if (r >= 0)
+                r = json_add(doc, "running", cJSON_CreateBool(s != NULL));
+        if (r >= 0 && s)
+                r = status_json_add(doc, s);
+        return r < 0 ? r : json_print(doc);
+}
+
+/* Print one refresh; then end after --iterations of them, or wait for the next. */
+static int top_show(Top *t, const Status *s) {
+        int r;
+
+        r = arg_json ? top_print_json(s) : top_print_text(t, s);
+        if (r < 0)
+                return event_exit(t->event, log_oom());
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return event_exit(t->event, EXIT_STATUS_FAILURE); /* main() reports it */
+        if (++t->refreshes == arg_iterations)
+                return event_exit(t->event, EXIT_STATUS_OK);
+        return top_schedule(t, now_usec() + t->interval_usec);
+}
+
+static int on_top_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        _cleanup_(status_done) Status s = {};
+        Top *t = userdata;
+        int r;
+
+        r = status_fetch(t->bus, true, &s);
+        if (r == EXIT_STATUS_UNREACHABLE)
+                return top_show(t, NULL);
+        if (r != EXIT_STATUS_OK)
+                return event_exit(t->event, r);
+        return top_show(t, &s);
+}
+
+/* PressureChanged, NameOwnerChanged: refresh now. */
+static int on_top_wake(sd_bus_message *message, void *userdata, sd_bus_error *ret_error) {
+        return top_schedule(userdata, 0);
+}
+
+/* The matches and the timer, in place before the first refresh so that no change after it is missed. */
+static int top_setup(Top *t) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_match_signal(t->bus, NULL, WSTUNED_BUS_NAME, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
+                                WSTUNED_SIGNAL_PRESSURE_CHANGED, on_top_wake, t);
+        if (r >= 0)
+                r = sd_bus_add_match(t->bus, NULL, MATCH_NAME_OWNER_CHANGED, on_top_wake, t);
+        if (r < 0)
+                return log_call_error("AddMatch", &error, r);
+
+        r = sd_event_add_time(t->event, &t->timer, CLOCK_MONOTONIC, 0, TOP_TIMER_ACCURACY_USEC, on_top_timer,
+                              t);
+        if (r >= 0)
+                r = sd_event_source_set_priority(t->timer, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+        if (r < 0) {
+                fprintf(stderr, "wstunectl: cannot create the refresh timer: %s\n", strerror(-r));
                 return EXIT_STATUS_FAILURE;
         }
-        return r;
+        return EXIT_STATUS_OK;
+}
+
+static int verb_top(sd_bus *bus, char **args) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        _cleanup_(status_done) Status s = {};
+        /* Declared after event, so it runs first: the timer goes before the loop. */
+        _cleanup_(top_done) Top t = {
+                .bus = bus,
+                .interval_usec = arg_interval_usec ?: TOP_INTERVAL_USEC_DEFAULT,
+                .terminal = !arg_json && terminal_has_ansi(),
+        };
+        int r;
+
+        /* A refresh leaves in one write: a redraw does not flicker, a reader sees whole blocks. */
+        setvbuf(stdout, NULL, _IOFBF, 1u << 16);
+
+        r = event_loop_new(bus, &event);
+        if (r != EXIT_STATUS_OK)
+                return r;
+        t.event = event;
+        r = top_setup(&t);
+        if (r == EXIT_STATUS_OK)
+                r = status_fetch(bus, false, &s);
+        if (r != EXIT_STATUS_OK)
+                return r;
+        (void) top_show(&t, &s);
+        return event_loop_run(bus, event);
 }
 
 /* ---- command line ---- */
@@ -1427,6 +1843,7 @@ static const Verb verbs[] = {
         { "revert", 0, verb_revert },
         { "reload", 0, verb_reload },
         { "monitor", 0, verb_monitor },
+        { "top", 0, verb_top },
 };
 
 static void help(void) {
@@ -1443,16 +1860,37 @@ static void help(void) {
                "  revert              Restore the values from before wstuned, deactivate the profile\n"
                "  reload              Re-read configuration and profiles, apply the active profile\n"
                "  monitor             Follow drift, pressure and state changes live, one line each\n"
+               "  top                 Show status and pressure, refreshed live\n"
                "\n"
                "Options:\n"
                "  -h --help           Show this help\n"
                "     --version        Show the version\n"
-               "     --json           Print JSON instead of a table (monitor: one object a line)\n"
+               "     --json           Print JSON instead of a table (monitor, top: one object a line)\n"
                "     --no-pager       Do not pipe the output into a pager\n"
                "     --dry-run        With apply: show what would change, change nothing\n"
+               "     --interval SEC   With top: seconds between refreshes, at least 0.1 (default 1)\n"
+               "  -n --iterations N   With top: stop after N refreshes\n"
                "\n"
                "Exit status: 0 ok, 1 verify or apply found problems, 2 usage or other error,\n"
                "3 wstuned not reachable, 4 access denied. See wstunectl(1).\n");
+}
+
+/* Seconds as "1", "0.5" or "2.25" (no sign, exponent or hex), from 0.1 to a day, in microseconds. */
+static int parse_interval(const char *s, uint64_t *ret_usec) {
+        char *end;
+        double d;
+
+        if (isempty(s) || strspn(s, "0123456789.") != strlen(s))
+                return -EINVAL;
+        errno = 0;
+        d = strtod(s, &end);
+        if (errno != 0 || *end != '\0')
+                return -EINVAL;
+        d = d * 1e6 + 0.5;
+        if (d < (double) TOP_INTERVAL_USEC_MIN || d > (double) TOP_INTERVAL_USEC_MAX)
+                return -ERANGE;
+        *ret_usec = (uint64_t) d;
+        return 0;
 }
 
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage error. */
@@ -1462,6 +1900,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_JSON,
                 ARG_NO_PAGER,
                 ARG_DRY_RUN,
+                ARG_INTERVAL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1469,13 +1908,16 @@ static int parse_argv(int argc, char *argv[]) {
                 { "json", no_argument, NULL, ARG_JSON },
                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
+                { "interval", required_argument, NULL, ARG_INTERVAL },
+                { "iterations", required_argument, NULL, 'n' },
                 {},
         };
         int c;
 
-        /* Options may follow the verb ("apply ws-server --dry-run"): getopt permutes argv. */
+        /* Options may follow the verb ("apply ws-server --dry-run"): getopt permutes argv. The leading ':'
+         * tells a missing argument (':') from an unknown option ('?'). */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hn:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -1492,6 +1934,28 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_DRY_RUN:
                         arg_dry_run = true;
                         break;
+                case ARG_INTERVAL:
+                        if (parse_interval(optarg, &arg_interval_usec) < 0) {
+                                fprintf(stderr,
+                                        "wstunectl: invalid interval \"%s\": seconds, from 0.1 to 86400\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'n':
+                        if (parse_u64_digits(optarg, strlen(optarg), &arg_iterations) < 0 ||
+                            arg_iterations == 0) {
+                                fprintf(stderr,
+                                        "wstunectl: invalid number of iterations \"%s\": a whole number, "
+                                        "at least 1\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ':':
+                        fprintf(stderr, "wstunectl: option \"%s\" needs an argument; see wstunectl --help\n",
+                                argv[optind - 1]);
+                        return -EINVAL;
                 case '?':
                         if (optopt > 0 && optopt < 0x100)
                                 fprintf(stderr, "wstunectl: invalid option -%c; see wstunectl --help\n",
@@ -1507,13 +1971,7 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static bool color_wanted(void) {
-        const char *term = getenv("TERM");
-
-        if (getenv("NO_COLOR"))
-                return false;
-        if (!term || streq(term, "dumb"))
-                return false;
-        return isatty(STDOUT_FILENO);
+        return !getenv("NO_COLOR") && terminal_has_ansi();
 }
 
 int main(int argc, char *argv[]) {
@@ -1549,6 +2007,10 @@ int main(int argc, char *argv[]) {
         }
         if (arg_dry_run && verb->run != verb_apply) {
                 fprintf(stderr, "wstunectl: --dry-run only goes with apply\n");
+                return EXIT_STATUS_FAILURE;
+        }
+        if ((arg_interval_usec > 0 || arg_iterations > 0) && verb->run != verb_top) {
+                fprintf(stderr, "wstunectl: --interval and --iterations only go with top\n");
                 return EXIT_STATUS_FAILURE;
         }
         arg_color = !arg_json && color_wanted();

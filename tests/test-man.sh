@@ -11,7 +11,9 @@ done
 for m in Get Apply Verify ListProfiles Plan Revert Reload; do
         check_match "wstuned(8) documents $m" "^\.B $m\(" "$(cat "$WSTUNED_SOURCE/man/wstuned.8")"
 done
-for v in status get apply verify profiles revert reload monitor; do
-        check_match "wstunectl(1) documents $v" "\b$v\b" "$(cat "$WSTUNED_SOURCE/man/wstunectl.1")"
+# each verb heads a tagged paragraph of its own in COMMANDS: ".TP" then ".B top" or ".BR get ..."
+headings=$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$WSTUNED_SOURCE/man/wstunectl.1" | grep -A1 '^\.TP$')
+for v in status get apply verify profiles revert reload monitor top; do
+        check_match "wstunectl(1) documents $v" "^\.BR? $v( |\$)" "$headings"
 done
 test_finish

@@ -13,7 +13,9 @@
 #   - fds: the figures of /proc/sys/fs/file-nr;
 #   - metrics: the textfile holds every family, and `promtool check metrics` accepts it when promtool is
 #     there;
-#   - `wstunectl status` shows the pressure table.
+#   - `wstunectl status` shows the pressure table, one row per resource whose USED is what the Pressure
+#     property says at the same moment (conntrack: ConntrackEntries, with connections held steady), and
+#     `wstunectl --json status` has the same figures in its pressure array and conntrack object.
 . "$(dirname "$0")/preamble.sh" "$0" "$@"
 
 command -v conntrack >/dev/null || skip_test "conntrack (package conntrack) not installed"
@@ -184,10 +186,76 @@ else
         echo "SKIP: promtool not installed (tools/deps.sh fetches it): metrics checked by the unit test's parser only"
 fi
 
-# --- wstunectl status
+# --- wstunectl status: back to the namespace's defaults, 20 connections held (after a flush: one entry each)
+in_ns sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+in_ns conntrack -F >/dev/null 2>&1
+hold st --port 8082 -n 20 || exit 1
+counted() { [ "$(bus_prop ConntrackEntries)" = "t $(in_ns conntrack -C)" ] && [ "$(in_ns conntrack -C)" -ge 20 ]; }
+wait_until "wstuned has sampled the 20 connections" 3 counted
+wait_until "20 connections: conntrack ok" 3 level_is conntrack ok
+wait_until "the default port range: ports ok" 3 level_is ports ok
+# status_row RESOURCE: its row of the pressure table in $OUT; status_used RESOURCE: its USED column
+status_row() { printf '%s\n' "$OUT" | awk -v r="$1" '$1 == r'; }
+status_used() { status_row "$1" | awk '{ print $4 }'; }
 check_rc "status" 0 wstunectl status
-check_match "status: pressure table" "conntrack +ok" "$OUT"
-check_match "status: backlog row" "backlog +ok" "$OUT"
+check_match "status: pressure table header" "^RESOURCE +LEVEL +USE +USED +LIMIT +NOTE\$" "$OUT"
+# USE: one decimal, or "<0.1%" for some use below that
+USE='(<0\.1|[0-9]+\.[0-9])%'
+check_match "status: conntrack row" "^conntrack +ok +$USE +[0-9]+ +$MAX +drops [0-9]+\$" "$OUT"
+check_match "status: backlog row" "^backlog +ok +$USE +[0-9]+ +[0-9]+ +-\$" "$OUT"
+check_match "status: ports row" "^ports +ok +$USE +[0-9]+ +28232 +-\$" "$OUT"
+check_match "status: fds row" "^fds +ok +$USE +[0-9]+ +$fmax +-\$" "$OUT"
+check_eq "status: conntrack USED is ConntrackEntries" "t $(status_used conntrack)" "$(bus_prop ConntrackEntries)"
+check_eq "status: conntrack USED is the Pressure property's" "$(status_used conntrack)" "$(pressure_field conntrack 4)"
+check_eq "status: conntrack USED is conntrack -C" "$(in_ns conntrack -C)" "$(status_used conntrack)"
+check_eq "status: conntrack drops are ConntrackDrops" "t $(status_row conntrack | awk '{ print $7 }')" \
+        "$(bus_prop ConntrackDrops)"
+# ports and fds change with every process on the host: the table shows the sample read just before it or
+# the next one (wstuned samples every 200 ms); a third sample in between is retried
+used_matches() {
+        local res=$1 before after
+        for _ in 1 2 3 4 5; do
+                before=$(pressure_field "$res" 4)
+                OUT=$(wstunectl status)
+                after=$(pressure_field "$res" 4)
+                if [ "$(status_used "$res")" = "$before" ] || [ "$(status_used "$res")" = "$after" ]; then
+                        pass "status: $res USED $(status_used "$res") is the Pressure property's ($before, $after)"
+                        return
+                fi
+        done
+        fail "status: $res USED $(status_used "$res") is neither $before nor $after (Pressure before and after)"
+}
+used_matches ports
+used_matches fds
+
+if command -v python3 >/dev/null; then
+        json_flat() {
+                python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for r in d["pressure"]:
+    print(r["resource"], r["level"], "%.6f" % r["ratio"], r["used"], r["limit"])
+c = d["conntrack"]
+print("totals", c["entries"], c["max"], c["drops"])'
+        }
+else
+        json_flat() {
+                perl -MJSON::PP -e '
+my $d = JSON::PP->new->allow_bignum->decode(join "", <STDIN>);
+printf "%s %s %.6f %s %s\n", @$_{qw(resource level ratio used limit)} for @{$d->{pressure}};
+print join(" ", "totals", @{$d->{conntrack}}{qw(entries max drops)}), "\n"'
+        }
+fi
+check_rc "--json status" 0 wstunectl --json status
+JSON=$OUT
+check_rc "--json status parses" 0 json_flat <<<"$JSON"
+check_eq "--json: four resources in the pressure array" "conntrack backlog ports fds" \
+        "$(printf '%s\n' "$OUT" | awk '$1 != "totals" { printf "%s%s", s, $1; s = " " }')"
+check_match "--json: conntrack figures" "^conntrack ok [0-9.]+ $(in_ns conntrack -C) $MAX\$" "$OUT"
+check_match "--json: fds limit is fs.file-max" "^fds ok [0-9.]+ [0-9]+ $fmax\$" "$OUT"
+check_eq "--json: conntrack object" "totals $(in_ns conntrack -C) $MAX $(bus_prop ConntrackDrops | cut -d' ' -f2)" \
+        "$(printf '%s\n' "$OUT" | grep '^totals')"
+unhold st
 
 check_host_unchanged
 test_finish
