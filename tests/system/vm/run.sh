@@ -19,8 +19,9 @@ WSTUNED_BUILD=${WSTUNED_BUILD:-$WSTUNED_SOURCE/build}
 export WSTUNED_BUILD
 VM_TIMEOUT=${WSTUNED_VM_TIMEOUT:-900}
 # What goes into the cached image on top of the rootfs of tests/system/rootfs.sh. Changing this
-# list or the recipe version makes a new cache entry.
-VM_PACKAGES="linux-image-amd64 udev kmod"
+# list or the recipe version makes a new cache entry. nftables and conntrack are in the rootfs too;
+# they are named here because the scenarios need them (nft rules with ct state, conntrack -S, -C).
+VM_PACKAGES="linux-image-amd64 udev kmod nftables conntrack"
 VM_RECIPE=1
 GUEST_LIB=/usr/local/lib/wstuned-vmtest
 
@@ -28,6 +29,9 @@ skip() { echo "SKIP: $*"; exit 77; }
 die() { echo "FAIL: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, chroot, mkfs.ext4 -d)"
+# The load generator the scenarios copy into the guest (Debian 12 there as here: it runs as built).
+TCP_HOLD=$WSTUNED_BUILD/tests/tcp-hold
+[ -x "$TCP_HOLD" ] || die "$TCP_HOLD is missing: build it first (ninja -C $WSTUNED_BUILD)"
 for tool in qemu-system-x86_64:qemu-system-x86 debootstrap:debootstrap mkfs.ext4:e2fsprogs \
         unshare:util-linux timeout:coreutils; do
         command -v "${tool%%:*}" >/dev/null ||
@@ -152,7 +156,8 @@ if ! in_chroot "$R" "dpkg -i /var/tmp/wstuned.deb" >"$RUN/dpkg.log" 2>&1; then
 fi
 rm -f "$R/var/tmp/wstuned.deb"
 mkdir -p "$R$GUEST_LIB/scenarios" "$R/etc/wstuned/profiles"
-cp "$WSTUNED_SOURCE/tests/integration/assert.sh" "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/driver.sh" "$R$GUEST_LIB/"
+cp "$WSTUNED_SOURCE/tests/integration/assert.sh" "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/driver.sh" "$TCP_HOLD" \
+        "$R$GUEST_LIB/"
 for f in "${SCENARIOS[@]}"; do cp "$f" "$R$GUEST_LIB/scenarios/"; done
 cp "$VM_SRC"/profiles/*.json "$R/etc/wstuned/profiles/"
 chmod 755 "$R$GUEST_LIB/driver.sh"
