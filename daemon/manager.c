@@ -457,7 +457,8 @@ static int plan_build(const Manager *m, const Profile *p, Plan *ret) {
                 if (k && k->policy != KEY_POLICY_IGNORE)
                         continue;
                 /* a table grown by this profile stays grown; Revert restores it */
-                if (p && p->watch.growth_enabled && streq(b->path, CONNTRACK_MAX_PATH))
+                if (p && p->watch.growth_enabled &&
+                    (streq(b->path, CONNTRACK_MAX_PATH) || streq(b->path, CONNTRACK_BUCKETS_PATH)))
                         continue;
                 if ((r = plan_restore(m, b, &plan.steps[plan.n++])) < 0)
                         return r;

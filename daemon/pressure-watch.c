@@ -3,7 +3,6 @@
  * signals for level changes, an alert for every drop counter that went up, conntrack growth when the
  * profile opts in, and the node_exporter textfile. */
 #include <stdio.h>
-#include <sys/stat.h>
 #include <syslog.h>
 
 #include "bus-manager.h"
@@ -13,8 +12,6 @@
 #include "netstat.h"
 #include "pressure-watch.h"
 #include "sysctl.h"
-
-#define HASHSIZE_PATH "sys/module/nf_conntrack/parameters/hashsize" /* relative to the kernel root */
 
 int pressure_watch_start(Manager *m) {
         int r;
@@ -136,62 +133,53 @@ static uint64_t memory_total(const Manager *m) {
         return (uint64_t) kib * 1024u;
 }
 
-/* Whether wstuned runs in the initial network namespace, where the hash table size is the host's. */
-static bool in_initial_netns(const Manager *m) {
-        _cleanup_free_ char *self = NULL, *init = NULL;
-        struct stat a, b;
-
-        if (asprintf(&self, "%s/proc/self/ns/net", strempty(m->paths.kernel_root)) < 0 ||
-            asprintf(&init, "%s/proc/1/ns/net", strempty(m->paths.kernel_root)) < 0)
-                return false;
-        return stat(self, &a) >= 0 && stat(init, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 static void growth_failed(Manager *m, const char *what, int error) {
         log_event(EVENT_CONNTRACK_GROWTH_FAILED,
                   EVENT_FIELDS(.profile = m->profile ? m->profile->name : NULL, .key = what, .error = error),
                   "Cannot grow the conntrack table, %s: %s", what, strerror(error));
 }
 
-/* hashsize = max / 4, only upwards and only in the initial namespace (other namespaces share the host's
- * table). A read-only /sys (containers) is reported, not fatal: the table still grew, with longer chains. */
-static void grow_hashsize(Manager *m, uint64_t max) {
-        _cleanup_free_ char *path = NULL, *current = NULL;
-        char old[32], value[32];
+/* Raise the sysctl at path (relative to /proc/sys) to value, keeping its original in the baseline for
+ * Revert. 0 when done or not needed (it is at least value already), else a negative errno. */
+static int grow_key(Manager *m, const char *path, uint64_t value) {
+        _cleanup_free_ char *full = NULL, *current = NULL, *name = sysctl_path_to_name(path);
+        char v[32];
         int r;
 
-        if (!in_initial_netns(m))
-                return;
-        if (asprintf(&path, "%s/" HASHSIZE_PATH, strempty(m->paths.kernel_root)) < 0)
-                return;
-        r = sysctl_read(path, &current);
-        if (r < 0) {
-                growth_failed(m, "/" HASHSIZE_PATH, -r);
-                return;
+        if (!name || asprintf(&full, "%s/%s", m->paths.proc_sys, path) < 0)
+                return -ENOMEM;
+        r = sysctl_read(full, &current);
+        if (r < 0)
+                return r;
+        snprintf(v, sizeof v, "%" PRIu64, value);
+        if (!sysctl_value_is_integer(current) || sysctl_integer_compare(current, v) >= 0)
+                return 0;
+        if (!state_baseline_get(&m->state, path)) {
+                r = state_baseline_set(&m->state, path, current);
+                if (r >= 0)
+                        r = manager_save_state(m);
+                if (r < 0)
+                        return r;
         }
-        snprintf(value, sizeof value, "%" PRIu64, pressure_hashsize_for(max));
-        if (!sysctl_value_is_integer(current) || sysctl_integer_compare(current, value) >= 0)
-                return;
-        snprintf(old, sizeof old, "%s", current);
-        r = sysctl_write(path, value);
-        if (r < 0) {
-                growth_failed(m, "/" HASHSIZE_PATH, -r);
-                return;
-        }
+        r = sysctl_write(full, v);
+        if (r < 0)
+                return r;
+        /* as for every changed key: the new value is what is expected, the old one what was there */
         log_event(EVENT_CONNTRACK_GROWN,
-                  EVENT_FIELDS(.profile = m->profile ? m->profile->name : NULL, .key = "/" HASHSIZE_PATH,
-                               .expected = old, .actual = value),
-                  "Grew the conntrack hash table: hashsize %s -> %s", old, value);
+                  EVENT_FIELDS(.profile = m->profile ? m->profile->name : NULL, .key = name, .expected = v,
+                               .actual = current),
+                  "Grew the conntrack table at %.1f%% use: %s %s -> %s",
+                  m->pressure.resources[PRESSURE_CONNTRACK].ratio * 100, name, current, v);
+        return 0;
 }
 
-/* Double nf_conntrack_max when the profile opts in and the table is filling up. The original value goes to
- * the baseline first, so Revert restores it. A failed write (a child namespace, where the key is read-only)
- * is logged once and growth stays off until the profile is applied again. */
+/* Double nf_conntrack_max when the profile opts in and the table is filling up, and the hash table with it
+ * (nf_conntrack_buckets, the sysctl of the module's hashsize: max / 4). The kernel lets only the host's
+ * network namespace write either; elsewhere the failure is logged once and growth stays off until the
+ * profile is applied again. A hash table that cannot grow is logged too, but the table still grows. */
 static void grow_conntrack(Manager *m) {
         const WatchSettings *w = pressure_watch_settings(m);
         const ConntrackStats *ct = &m->pressure.previous.conntrack;
-        _cleanup_free_ char *path = NULL;
-        char old[32], value[32];
         int r;
 
         if (!w->growth_enabled || m->growth_failed || !ct->present)
@@ -200,29 +188,15 @@ static void grow_conntrack(Manager *m) {
         if (target == 0)
                 return;
 
-        snprintf(old, sizeof old, "%" PRIu64, ct->max);
-        snprintf(value, sizeof value, "%" PRIu64, target);
-        if (!state_baseline_get(&m->state, CONNTRACK_MAX_PATH)) {
-                if (state_baseline_set(&m->state, CONNTRACK_MAX_PATH, old) < 0 || manager_save_state(m) < 0) {
-                        growth_failed(m, "saving the baseline", EIO);
-                        m->growth_failed = true;
-                        return;
-                }
-        }
-        if (asprintf(&path, "%s/" CONNTRACK_MAX_PATH, m->paths.proc_sys) < 0)
-                return;
-        r = sysctl_write(path, value);
+        r = grow_key(m, CONNTRACK_MAX_PATH, target);
         if (r < 0) {
                 growth_failed(m, "net.netfilter.nf_conntrack_max", -r);
                 m->growth_failed = true;
                 return;
         }
-        log_event(EVENT_CONNTRACK_GROWN,
-                  EVENT_FIELDS(.profile = m->profile ? m->profile->name : NULL, .key = "net.netfilter.nf_conntrack_max",
-                               .expected = old, .actual = value),
-                  "Grew the conntrack table at %.1f%% use: nf_conntrack_max %s -> %s",
-                  m->pressure.resources[PRESSURE_CONNTRACK].ratio * 100, old, value);
-        grow_hashsize(m, target);
+        r = grow_key(m, CONNTRACK_BUCKETS_PATH, pressure_hashsize_for(target));
+        if (r < 0)
+                growth_failed(m, "net.netfilter.nf_conntrack_buckets", -r);
 }
 
 void pressure_watch_write_metrics(Manager *m, uint64_t now) {

@@ -6,6 +6,7 @@
 #include "manager.h"
 
 #define CONNTRACK_MAX_PATH "net/netfilter/nf_conntrack_max" /* relative to /proc/sys */
+#define CONNTRACK_BUCKETS_PATH "net/netfilter/nf_conntrack_buckets" /* the hash table: hashsize */
 
 /* Open the sampler's sockets. */
 int pressure_watch_start(Manager *m);

@@ -12,11 +12,11 @@
 # Boot 2, the last one: it replaces the active profile and reverts it, which no later check expects.
 
 CT=net.netfilter.nf_conntrack_max
-HASHSIZE=/sys/module/nf_conntrack/parameters/hashsize
+BUCKETS=net.netfilter.nf_conntrack_buckets # the hash table: the module's hashsize
 HOLD=/usr/local/lib/wstuned-vmtest/tcp-hold
 CT_FULL=1024
-# The hash table starts small so that growth has it to raise: the kernel rounds hashsize up to a page of
-# buckets (512), so it is 512 for the 1024 and 2048 tables and must become 1024 at 4096 (max / 4).
+# The hash table starts small so that growth has it to raise: the kernel rounds it up to a page of buckets
+# (512), so it is 512 for the 1024 and 2048 tables and must become 1024 at 4096 (max / 4).
 HASH_LOW=512
 GROW_ABOVE=80  # vm-ctgrow.json: conntrack_growth.above
 PORTS=(9000 9001)
@@ -50,19 +50,21 @@ established() {
 # not --after-cursor: journalctl 252 with matches skips the first matching entry after the cursor.
 journal_new() { journalctl -b --no-pager -o json --since "@$START" "MESSAGE_ID=$1" "${@:2}" 2>/dev/null; }
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
-# grown KEY: the conntrack-grown entries of KEY as "old->new old->new"
+# grown KEY: the conntrack-grown entries of KEY as "old->new old->new" (old in WSTUNED_ACTUAL, new in
+# WSTUNED_EXPECTED, as for every changed key)
 grown() {
         journal_new $MSG_CONNTRACK_GROWN "WSTUNED_KEY=$1" | while IFS= read -r l; do
-                printf '%s->%s\n' "$(printf '%s\n' "$l" | json_field WSTUNED_EXPECTED)" \
-                        "$(printf '%s\n' "$l" | json_field WSTUNED_ACTUAL)"
+                printf '%s->%s\n' "$(printf '%s\n' "$l" | json_field WSTUNED_ACTUAL)" \
+                        "$(printf '%s\n' "$l" | json_field WSTUNED_EXPECTED)"
         done | paste -sd ' '
 }
 signals() { tr -s '\n ' ' ' <"$SCENARIO_STATE/signals.txt"; }
 row() { printf '%s\n' "$OUT" | awk -v k="$1" '$1 == k { print $NF }'; }
-# the original value of nf_conntrack_max that wstuned keeps for Revert
+# state_baseline [PATH]: the original value wstuned keeps for Revert (default: nf_conntrack_max)
 state_baseline() {
-        sed -n 's|.*"net/netfilter/nf_conntrack_max":[[:space:]]*"\([0-9]*\)".*|\1|p' \
-                /var/lib/wstuned/state.json 2>/dev/null
+        local path=${1:-net/netfilter/nf_conntrack_max}
+        tr -d '\n' </var/lib/wstuned/state.json 2>/dev/null |
+                sed -n "s|.*\"${path}\":[[:space:]]*\"\([0-9]*\)\".*|\1|p"
 }
 
 drops_above() { [ "$(ct_drops)" -gt "$1" ]; }
@@ -117,7 +119,7 @@ cleanup() {
         for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
         PIDS=()
         nft delete table inet wstuned_vmtest_full 2>/dev/null
-        [ -n "$HASH_ORIG" ] && echo "$HASH_ORIG" >"$HASHSIZE" 2>/dev/null
+        [ -n "$HASH_ORIG" ] && sysctl -qw "$BUCKETS=$HASH_ORIG" 2>/dev/null
         HASH_ORIG=
 }
 
@@ -130,7 +132,7 @@ expected_growth() {
         done
         echo "${steps[*]}"
 }
-# The hashsize writes that go with a chain of doublings: a quarter of each new size, only upwards.
+# The hash table growth that goes with a chain of doublings: a quarter of each new size, only upwards.
 expected_hash_growth() {
         local hash=$HASH_LOW step steps=()
         for step in $1; do
@@ -142,30 +144,10 @@ expected_hash_growth() {
         echo "${steps[*]}"
 }
 
-# check_hashsize MAX CHAIN: the hash table is a quarter of MAX, grown in the steps of CHAIN ("512->1024").
-# Known failure: wstuned raises it only when it finds itself in the initial network namespace, and it tells
-# so by comparing /proc/self/ns/net with /proc/1/ns/net; under wstuned.service's CapabilityBoundingSet
-# (no CAP_SYS_PTRACE) PID 1's namespace link cannot be followed, so the hash table is skipped, unlogged.
-check_hashsize() {
-        local want=$(($1 / 4)) chain=$2 seen ok=1 pid denied ns_wstuned ns_init
-        seen=$(grown $HASHSIZE)
-        [ "$(cat $HASHSIZE)" = "$want" ] && [ "$seen" = "$chain" ] && ok=0
-        pid=$(systemctl show -P MainPID wstuned.service)
-        # the cause, tried as wstuned.service would: stat PID 1's namespace with the unit's bounding set
-        denied=$(systemd-run --wait --pipe --quiet \
-                -p CapabilityBoundingSet="$(systemctl show -P CapabilityBoundingSet wstuned.service)" \
-                stat -L -c %i /proc/1/ns/net 2>&1)
-        ns_wstuned=$(stat -L -c %i "/proc/$pid/ns/net")
-        ns_init=$(stat -L -c %i /proc/1/ns/net)
-        local detail=("hashsize $(cat $HASHSIZE), journal '$seen'"
-                "network namespace of wstuned $ns_wstuned, of PID 1 $ns_init (read by root here)"
-                "stat -L /proc/1/ns/net with wstuned.service's capabilities: $denied")
-        if [ "$ok" != 0 ] && [[ "$denied" != *"Permission denied"* ]]; then
-                fail "hashsize $want (a quarter of $1), journal: '$chain'" "${detail[@]}"
-                return
-        fi
-        known_failure "hashsize $want (a quarter of $1), journal: '$chain'" \
-                "wstuned can tell the initial network namespace without ptrace access to PID 1" "$ok" "${detail[@]}"
+# check_buckets MAX CHAIN: the hash table is a quarter of MAX, grown in the steps of CHAIN ("512->1024").
+check_buckets() {
+        check_eq "$BUCKETS is a quarter of $1" "$(($1 / 4))" "$(sysctl_get $BUCKETS)"
+        check_eq "journal: conntrack-grown entries for $BUCKETS, old -> new" "$2" "$(grown $BUCKETS)"
 }
 
 boot2() {
@@ -184,7 +166,7 @@ boot2() {
                 default_max=$(sysctl_get net.netfilter.nf_conntrack_buckets)
         fi
         info "nf_conntrack loaded before: $loaded_before; $CT $(sysctl_get $CT)," \
-                "buckets $(sysctl_get net.netfilter.nf_conntrack_buckets), hashsize $(cat $HASHSIZE);" \
+                "buckets $(sysctl_get $BUCKETS);" \
                 "state.json baseline: $(state_baseline)"
         cat >"$SCENARIO_STATE/ct.nft" <<'NFT'
 table inet wstuned_vmtest_full {
@@ -196,7 +178,7 @@ table inet wstuned_vmtest_full {
 NFT
         check_rc "nft: a ct state rule on the input hook (loopback connections are tracked)" 0 \
                 nft -f "$SCENARIO_STATE/ct.nft"
-        HASH_ORIG=$(cat $HASHSIZE)
+        HASH_ORIG=$(sysctl_get $BUCKETS)
 
         dbus-monitor --system "type='signal',interface='io.wstune.wstuned1.Manager',member='PressureChanged'" \
                 </dev/null >"$SCENARIO_STATE/signals.txt" 2>&1 &
@@ -210,8 +192,8 @@ NFT
         check_eq "apply: $CT set (exact $CT_FULL)" "set" "$(row $CT)"
         check_eq "kernel: $CT" "$CT_FULL" "$(sysctl_get $CT)"
         check_eq "state.json: the baseline of $CT is the module's default" "$default_max" "$(state_baseline)"
-        echo $HASH_LOW >"$HASHSIZE"
-        check_eq "hashsize lowered to $HASH_LOW" "$HASH_LOW" "$(cat $HASHSIZE)"
+        check_rc "$BUCKETS lowered to $HASH_LOW" 0 sysctl -qw $BUCKETS=$HASH_LOW
+        check_eq "$BUCKETS is $HASH_LOW" "$HASH_LOW" "$(sysctl_get $BUCKETS)"
         drops0=$(ct_drops)
         bus0=$(bus_u64 ConntrackDrops)
         info "before the load: $(conntrack -C) entries, drops $drops0 (ConntrackDrops $bus0), conntrack $(ct_level)"
@@ -268,7 +250,9 @@ NFT
         wait_until "$CT doubled to $final ($N_CONN entries are below $GROW_ABOVE% of it)" 20 max_is "$final"
         info "$CT $final $(($(now_ms) - t_apply)) ms after the apply; $(conntrack -C) entries"
         check_eq "journal: conntrack-grown entries for $CT, old -> new" "$chain" "$(grown $CT)"
-        check_hashsize "$final" "$(expected_hash_growth "$chain")"
+        check_buckets "$final" "$(expected_hash_growth "$chain")"
+        check_eq "state.json: the baseline of $BUCKETS is what it was before growth" "$HASH_LOW" \
+                "$(state_baseline net/netfilter/nf_conntrack_buckets)"
         check_eq "state.json: growth kept the baseline of $CT" "$default_max" "$(state_baseline)"
         hold new --connect-only --port "${PORTS[0]}" -n 100 &&
                 pass "100 new connections established (tcp-hold waited for each)"
@@ -297,7 +281,7 @@ NFT
         check_eq "journal: $CT restored, from -> to" "$final->$default_max" \
                 "$(printf '%s\n' "$line" | json_field WSTUNED_ACTUAL)->$(printf '%s\n' "$line" |
                         json_field WSTUNED_EXPECTED)"
-        info "hashsize after the revert: $(cat $HASHSIZE) (not in the baseline; the test sets it back to $HASH_ORIG)"
+        check_eq "revert: $BUCKETS back to $HASH_LOW" "$HASH_LOW" "$(sysctl_get $BUCKETS)"
         cleanup
         trap - EXIT
 }
