@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +42,26 @@ static bool arg_dry_run = false;
 static bool arg_color = false;
 static uint64_t arg_interval_usec = 0; /* top: 0 is the default, TOP_INTERVAL_USEC_DEFAULT */
 static uint64_t arg_iterations = 0;    /* top: 0 is no limit */
+
+/* plan: the connection target, the role, and the options given (NAN / unset: the daemon's default) */
+typedef struct PlanArgs {
+        uint64_t connections; /* 0: not given */
+        const char *role;
+        bool explain;
+        double nat_entries, utilization, ramp, burst, connection_lifetime, time_wait;
+        bool fd_overhead_set;
+        uint32_t fd_overhead;
+} PlanArgs;
+
+static PlanArgs arg_plan = {
+        .role = "server",
+        .nat_entries = NAN,
+        .utilization = NAN,
+        .ramp = NAN,
+        .burst = NAN,
+        .connection_lifetime = NAN,
+        .time_wait = NAN,
+};
 static pid_t pager_pid = 0;
 
 #define ANSI_RED "\x1b[0;1;31m"
@@ -1093,6 +1114,150 @@ static int verb_profiles(sd_bus *bus, char **args) {
         return r < 0 ? log_oom() : EXIT_STATUS_OK;
 }
 
+/* ---- plan ---- */
+
+static int plan_append_options(sd_bus_message *m) {
+        const struct {
+                const char *name;
+                double value;
+        } doubles[] = {
+                { "nat_entries", arg_plan.nat_entries },
+                { "utilization", arg_plan.utilization },
+                { "ramp", arg_plan.ramp },
+                { "burst", arg_plan.burst },
+                { "connection_lifetime", arg_plan.connection_lifetime },
+                { "time_wait", arg_plan.time_wait },
+        };
+        int r = sd_bus_message_open_container(m, 'a', "{sv}");
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(doubles); i++)
+                if (!isnan(doubles[i].value))
+                        r = sd_bus_message_append(m, "{sv}", doubles[i].name, "d", doubles[i].value);
+        if (r >= 0 && arg_plan.fd_overhead_set)
+                r = sd_bus_message_append(m, "{sv}", "fd_overhead", "u", arg_plan.fd_overhead);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+typedef struct PlanRow {
+        const char *item, *value, *formula, *note;
+        double use;
+} PlanRow;
+
+/* One line per value: item = value: formula (use at the target; the machine's note). */
+static void plan_explain(FILE *f, const PlanRow *rows, size_t n, char **warnings) {
+        for (size_t i = 0; i < n; i++) {
+                const PlanRow *p = &rows[i];
+                fprintf(f, "%s = %s: %s", p->item, p->value, p->formula);
+                if (p->use >= 0)
+                        fprintf(f, " (%.1f%% used at %" PRIu64 " connections)", p->use * 100, arg_plan.connections);
+                if (!isempty(p->note))
+                        fprintf(f, "; %s", p->note);
+                fputc('\n', f);
+        }
+        STRV_FOREACH(w, warnings)
+                fprintf(f, "%swarning%s: %s\n", arg_color ? ANSI_YELLOW : "", arg_color ? ANSI_NORMAL : "", *w);
+}
+
+static int plan_print_json(const char *profile, const PlanRow *rows, size_t n, char **warnings) {
+        _cleanup_json_ cJSON *doc = cJSON_CreateObject(), *parsed = cJSON_Parse(profile);
+        cJSON *explanation = cJSON_CreateArray(), *list = cJSON_CreateArray();
+        int r;
+
+        if (!doc || !parsed || !explanation || !list) {
+                cJSON_Delete(explanation);
+                cJSON_Delete(list);
+                return -ENOMEM;
+        }
+        r = json_add(doc, "profile", TAKE_PTR(parsed));
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                cJSON *o = cJSON_CreateObject();
+                r = json_append(explanation, o);
+                if (r >= 0)
+                        r = json_add(o, "item", cJSON_CreateString(rows[i].item));
+                if (r >= 0)
+                        r = json_add(o, "value", cJSON_CreateString(rows[i].value));
+                if (r >= 0)
+                        r = json_add(o, "formula", cJSON_CreateString(rows[i].formula));
+                if (r >= 0)
+                        r = json_add(o, "use", rows[i].use >= 0 ? cJSON_CreateNumber(rows[i].use) : cJSON_CreateNull());
+                if (r >= 0)
+                        r = json_add(o, "note", json_string_or_null(isempty(rows[i].note) ? NULL : rows[i].note));
+        }
+        STRV_FOREACH(w, warnings)
+                if (r >= 0)
+                        r = json_append(list, cJSON_CreateString(*w));
+        if (r >= 0)
+                r = json_add(doc, "explanation", TAKE_PTR(explanation));
+        else
+                cJSON_Delete(explanation);
+        if (r >= 0)
+                r = json_add(doc, "warnings", TAKE_PTR(list));
+        else
+                cJSON_Delete(list);
+        if (r >= 0)
+                r = json_print(doc);
+        return r;
+}
+
+/* The profile goes to stdout, ready to be saved; the explanation (--explain) and warnings to stderr. */
+static int verb_plan(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+        _cleanup_strv_free_ char **warnings = NULL;
+        _cleanup_free_ PlanRow *rows = NULL;
+        const char *profile;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        if (arg_plan.connections == 0) {
+                fprintf(stderr, "wstunectl: plan needs --connections N; see wstunectl --help\n");
+                return EXIT_STATUS_FAILURE;
+        }
+        r = method_call_new(bus, WSTUNED_BUS_INTERFACE, "Plan", false, &call);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "us", (uint32_t) arg_plan.connections, arg_plan.role);
+        if (r >= 0)
+                r = plan_append_options(call);
+        if (r < 0)
+                return log_oom();
+        r = sd_bus_call(bus, call, 0, &error, &reply);
+        if (r < 0)
+                return log_call_error("Plan", &error, r);
+
+        r = sd_bus_message_read(reply, "s", &profile);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(sssds)");
+        while (r >= 0) {
+                PlanRow row;
+                r = sd_bus_message_read(reply, "(sssds)", &row.item, &row.value, &row.formula, &row.use, &row.note);
+                if (r <= 0)
+                        break;
+                if (n == allocated) {
+                        PlanRow *more = realloc(rows, (allocated = allocated * 2 + 8) * sizeof(PlanRow));
+                        if (!more)
+                                return log_oom();
+                        rows = more;
+                }
+                rows[n++] = row;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(reply, &warnings);
+        if (r < 0)
+                return log_parse_error("Plan", r);
+
+        if (arg_json)
+                return plan_print_json(profile, rows, n, warnings) < 0 ? log_oom() : EXIT_STATUS_OK;
+        if (arg_plan.explain)
+                plan_explain(stderr, rows, n, NULL);
+        plan_explain(stderr, NULL, 0, warnings);
+        printf("%s\n", profile);
+        return EXIT_STATUS_OK;
+}
+
 /* ---- event loops: monitor and top ---- */
 
 /* Any signal of the bus daemon about wstuned's name: taken, given up, or passed on. */
@@ -1844,6 +2009,7 @@ static const Verb verbs[] = {
         { "reload", 0, verb_reload },
         { "monitor", 0, verb_monitor },
         { "top", 0, verb_top },
+        { "plan", 0, verb_plan },
 };
 
 static void help(void) {
@@ -1861,6 +2027,8 @@ static void help(void) {
                "  reload              Re-read configuration and profiles, apply the active profile\n"
                "  monitor             Follow drift, pressure and state changes live, one line each\n"
                "  top                 Show status and pressure, refreshed live\n"
+               "  plan --connections N [--role server|client]\n"
+               "                      Print a profile planned for N connections (see Plan options)\n"
                "\n"
                "Options:\n"
                "  -h --help           Show this help\n"
@@ -1870,6 +2038,18 @@ static void help(void) {
                "     --dry-run        With apply: show what would change, change nothing\n"
                "     --interval SEC   With top: seconds between refreshes, at least 0.1 (default 1)\n"
                "  -n --iterations N   With top: stop after N refreshes\n"
+               "\n"
+               "Plan options:\n"
+               "     --connections N  Concurrent connections to plan for\n"
+               "     --role ROLE      server (accepts them, behind Docker NAT; default) or client\n"
+               "     --nat-entries K  Conntrack entries per connection (server 4, client 2)\n"
+               "     --utilization U  Share of each table used at the target, in (0, 1] (0.75)\n"
+               "     --ramp RATE --burst SECONDS\n"
+               "                      New connections per second, seconds the queues absorb (100, 10)\n"
+               "     --connection-lifetime S --time-wait S\n"
+               "                      Client: seconds a connection lives, holds its port after (60, 60)\n"
+               "     --fd-overhead N  Descriptors besides the connections (1600)\n"
+               "     --explain        Explain every value on stderr: formula, inputs, use\n"
                "\n"
                "Exit status: 0 ok, 1 verify or apply found problems, 2 usage or other error,\n"
                "3 wstuned not reachable, 4 access denied. See wstunectl(1).\n");
@@ -1893,6 +2073,20 @@ static int parse_interval(const char *s, uint64_t *ret_usec) {
         return 0;
 }
 
+/* A plain decimal ("0.75", "100", "1.5"): digits and one dot, no sign, exponent, hex, inf or nan. */
+static int parse_decimal(const char *s, double *ret) {
+        char *end;
+
+        if (isempty(s) || strspn(s, "0123456789.") != strlen(s) || strchr(s, '.') != strrchr(s, '.'))
+                return -EINVAL;
+        errno = 0;
+        double d = strtod(s, &end);
+        if (errno != 0 || *end != '\0')
+                return -EINVAL;
+        *ret = d;
+        return 0;
+}
+
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -EINVAL on a usage error. */
 static int parse_argv(int argc, char *argv[]) {
         enum {
@@ -1901,6 +2095,16 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_NO_PAGER,
                 ARG_DRY_RUN,
                 ARG_INTERVAL,
+                ARG_CONNECTIONS,
+                ARG_ROLE,
+                ARG_NAT_ENTRIES,
+                ARG_UTILIZATION,
+                ARG_RAMP,
+                ARG_BURST,
+                ARG_LIFETIME,
+                ARG_TIME_WAIT,
+                ARG_FD_OVERHEAD,
+                ARG_EXPLAIN,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1910,8 +2114,28 @@ static int parse_argv(int argc, char *argv[]) {
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "interval", required_argument, NULL, ARG_INTERVAL },
                 { "iterations", required_argument, NULL, 'n' },
+                { "connections", required_argument, NULL, ARG_CONNECTIONS },
+                { "role", required_argument, NULL, ARG_ROLE },
+                { "nat-entries", required_argument, NULL, ARG_NAT_ENTRIES },
+                { "utilization", required_argument, NULL, ARG_UTILIZATION },
+                { "ramp", required_argument, NULL, ARG_RAMP },
+                { "burst", required_argument, NULL, ARG_BURST },
+                { "connection-lifetime", required_argument, NULL, ARG_LIFETIME },
+                { "time-wait", required_argument, NULL, ARG_TIME_WAIT },
+                { "fd-overhead", required_argument, NULL, ARG_FD_OVERHEAD },
+                { "explain", no_argument, NULL, ARG_EXPLAIN },
                 {},
         };
+        /* plan's decimal options and where they go */
+        double *plan_doubles[] = {
+                [ARG_NAT_ENTRIES - ARG_NAT_ENTRIES] = &arg_plan.nat_entries,
+                [ARG_UTILIZATION - ARG_NAT_ENTRIES] = &arg_plan.utilization,
+                [ARG_RAMP - ARG_NAT_ENTRIES] = &arg_plan.ramp,
+                [ARG_BURST - ARG_NAT_ENTRIES] = &arg_plan.burst,
+                [ARG_LIFETIME - ARG_NAT_ENTRIES] = &arg_plan.connection_lifetime,
+                [ARG_TIME_WAIT - ARG_NAT_ENTRIES] = &arg_plan.time_wait,
+        };
+        uint64_t u;
         int c;
 
         /* Options may follow the verb ("apply ws-server --dry-run"): getopt permutes argv. The leading ':'
@@ -1951,6 +2175,35 @@ static int parse_argv(int argc, char *argv[]) {
                                         optarg);
                                 return -EINVAL;
                         }
+                        break;
+                case ARG_CONNECTIONS:
+                        if (parse_u64_digits(optarg, strlen(optarg), &arg_plan.connections) < 0 ||
+                            arg_plan.connections == 0 || arg_plan.connections > UINT32_MAX) {
+                                fprintf(stderr, "wstunectl: invalid --connections \"%s\": a whole number, 1 or more\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_ROLE:
+                        arg_plan.role = optarg; /* the daemon names a bad one */
+                        break;
+                case ARG_NAT_ENTRIES ... ARG_TIME_WAIT:
+                        if (parse_decimal(optarg, plan_doubles[c - ARG_NAT_ENTRIES]) < 0) {
+                                fprintf(stderr, "wstunectl: invalid %s \"%s\": a decimal number\n", argv[optind - 1],
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_FD_OVERHEAD:
+                        if (parse_u64_digits(optarg, strlen(optarg), &u) < 0 || u > UINT32_MAX) {
+                                fprintf(stderr, "wstunectl: invalid --fd-overhead \"%s\": a whole number\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_plan.fd_overhead = (uint32_t) u;
+                        arg_plan.fd_overhead_set = true;
+                        break;
+                case ARG_EXPLAIN:
+                        arg_plan.explain = true;
                         break;
                 case ':':
                         fprintf(stderr, "wstunectl: option \"%s\" needs an argument; see wstunectl --help\n",

@@ -20,6 +20,7 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define STRV_FOREACH(s, l) for (char **s = (l); s && *s; s++)
 
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
         static inline void func##p(type *p) {               \
