@@ -11,9 +11,9 @@ done
 for m in Get Apply Verify ListProfiles Plan Revert Reload; do
         check_match "wstuned(8) documents $m" "^\.B $m\(" "$(cat "$WSTUNED_SOURCE/man/wstuned.8")"
 done
-# each verb heads a tagged paragraph of its own in COMMANDS: ".TP" then ".B top" or ".BR get ..."
+# each verb heads a tagged paragraph of its own in COMMANDS: ".TP" then ".B top", ".BR get ..." or ".BI "plan ..."
 headings=$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$WSTUNED_SOURCE/man/wstunectl.1" | grep -A1 '^\.TP$')
-for v in status get apply verify profiles revert reload monitor top; do
-        check_match "wstunectl(1) documents $v" "^\.BR? $v( |\$)" "$headings"
+for v in status get apply verify profiles revert reload monitor top plan; do
+        check_match "wstunectl(1) documents $v" "^\.B[IR]? \"?$v( |\$)" "$headings"
 done
 test_finish
