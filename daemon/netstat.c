@@ -2,6 +2,7 @@
 /* netstat.c - socket and file-descriptor pressure: parsers for /proc/net/netstat, /proc/net/sockstat,
  * /proc/sys/fs/file-nr and net.ipv4.ip_local_port_range, and the ratios the pressure levels use. */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "netstat.h"
 #include "util/util.h"
@@ -261,4 +262,16 @@ double fds_ratio(const FileNr *f) {
         if (f->max == 0)
                 return used > 0 ? 1 : 0;
         return (double) used / (double) f->max;
+}
+
+uint64_t meminfo_total(const char *kernel_root) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        unsigned long long kib;
+
+        if (asprintf(&path, "%s/proc/meminfo", kernel_root ?: "") < 0 || read_file_full(path, 64 * 1024, &buf, NULL) < 0)
+                return 0;
+        const char *line = strstr(buf, "MemTotal:");
+        if (!line || sscanf(line, "MemTotal: %llu kB", &kib) != 1)
+                return 0;
+        return (uint64_t) kib * 1024u;
 }

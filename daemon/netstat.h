@@ -54,3 +54,6 @@ int port_range_parse(const char *buf, uint32_t *ret_lo, uint32_t *ret_hi);
  * File descriptors: (allocated - unused) / max; with max 0 it is 1 when any file is open, else 0. */
 double ports_ratio(const SockStat *s, uint32_t lo, uint32_t hi);
 double fds_ratio(const FileNr *f);
+
+/* MemTotal of <kernel_root>/proc/meminfo in bytes (kernel_root NULL or "" for /); 0 when it cannot be read. */
+uint64_t meminfo_total(const char *kernel_root);

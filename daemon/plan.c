@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "netstat.h"
 #include "plan.h"
 #include "pressure.h"
 #include "util/util.h"
@@ -153,17 +154,11 @@ static uint64_t read_u64(const char *root, const char *path) {
 }
 
 void plan_machine_read(const char *kernel_root, PlanMachine *ret) {
-        _cleanup_free_ char *meminfo = NULL, *path = NULL, *range = NULL;
+        _cleanup_free_ char *path = NULL, *range = NULL;
         const char *root = kernel_root ?: "";
-        unsigned long long kib;
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-        *ret = (PlanMachine) { .cpus = cpus > 0 ? (unsigned) cpus : 0 };
-        if (asprintf(&path, "%s/proc/meminfo", root) >= 0 && read_file_full(path, 64 * 1024, &meminfo, NULL) >= 0) {
-                const char *line = strstr(meminfo, "MemTotal:");
-                if (line && sscanf(line, "MemTotal: %llu kB", &kib) == 1)
-                        ret->memory_bytes = (uint64_t) kib * 1024u;
-        }
+        *ret = (PlanMachine) { .cpus = cpus > 0 ? (unsigned) cpus : 0, .memory_bytes = meminfo_total(root) };
         ret->nr_open = read_u64(root, "proc/sys/fs/nr_open");
         ret->file_max = read_u64(root, "proc/sys/fs/file-max");
         ret->conntrack_max = read_u64(root, "proc/sys/net/netfilter/nf_conntrack_max");
@@ -171,8 +166,6 @@ void plan_machine_read(const char *kernel_root, PlanMachine *ret) {
         ret->somaxconn = read_u64(root, "proc/sys/net/core/somaxconn");
         ret->syn_backlog = read_u64(root, "proc/sys/net/ipv4/tcp_max_syn_backlog");
 
-        free(path);
-        path = NULL;
         if (asprintf(&path, "%s/proc/sys/net/ipv4/ip_local_port_range", root) >= 0 &&
             read_file_full(path, 4096, &range, NULL) >= 0)
                 (void) port_range_parse(range, &ret->port_lo, &ret->port_hi);

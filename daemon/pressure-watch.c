@@ -119,20 +119,6 @@ static void log_level(const Manager *m, const PressureEvent *e) {
                   pressure_level_to_string(e->from), what);
 }
 
-/* MemTotal of <kernel root>/proc/meminfo in bytes; 0 when unknown (growth is then capped by max alone). */
-static uint64_t memory_total(const Manager *m) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
-        unsigned long long kib;
-
-        if (asprintf(&path, "%s/proc/meminfo", strempty(m->paths.kernel_root)) < 0 ||
-            read_file_full(path, 64 * 1024, &buf, NULL) < 0)
-                return 0;
-        const char *line = strstr(buf, "MemTotal:");
-        if (!line || sscanf(line, "MemTotal: %llu kB", &kib) != 1)
-                return 0;
-        return (uint64_t) kib * 1024u;
-}
-
 static void growth_failed(Manager *m, const char *what, int error) {
         log_event(EVENT_CONNTRACK_GROWTH_FAILED,
                   EVENT_FIELDS(.profile = m->profile ? m->profile->name : NULL, .key = what, .error = error),
@@ -184,7 +170,7 @@ static void grow_conntrack(Manager *m) {
 
         if (!w->growth_enabled || m->growth_failed || !ct->present)
                 return;
-        uint64_t target = pressure_growth_target(w, ct->entries, ct->max, memory_total(m));
+        uint64_t target = pressure_growth_target(w, ct->entries, ct->max, meminfo_total(m->paths.kernel_root));
         if (target == 0)
                 return;
 
