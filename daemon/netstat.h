@@ -3,7 +3,8 @@
  * /proc/sys/fs/file-nr and net.ipv4.ip_local_port_range, and the ratios the pressure levels use.
  *
  * The parsers take the NUL-terminated content of the file and fill a typed struct; they never open a file,
- * so the caller reads (read_file_full()) and caps the size. On failure the outputs are left alone. */
+ * so the caller reads (read_file_full()) and caps the size. On failure the outputs are left alone. Only
+ * meminfo_total(), at the end, reads its file itself. */
 #pragma once
 
 #include <stdint.h>
