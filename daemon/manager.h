@@ -87,7 +87,7 @@ typedef struct Manager {
         sd_event_source *uevent_source; /* kernel uevents: modules and devices that add sysctls */
         sd_event_source *settle_source; /* quick re-checks of pending keys after a uevent */
         unsigned settle_attempts;
-        sd_event_source **file_watches; /* inotify on the directories of the limit files */
+        struct FileWatch *file_watches; /* inotify on the directories of the limit files */
         size_t n_file_watches;
         sd_event_source *repair_source; /* limit files are checked a moment after a change, not per event */
         FightTracker file_fights[8];    /* per LimitFile: another writer rewriting a limit file */

@@ -10,6 +10,8 @@
  * The limit files are watched with inotify on their directories. Any change of one of them (an editor's
  * write, a rename into place, a deletion; wstuned's own writes too) arms a short timer, and then every
  * file that lost its content is written again. Own writes find nothing to do. */
+#include <sys/stat.h>
+
 #include "bus-manager.h"
 #include "journal.h"
 #include "limits-apply.h"
@@ -111,40 +113,89 @@ static int on_file_event(sd_event_source *s, const struct inotify_event *event, 
         return sd_event_source_set_enabled(m->repair_source, SD_EVENT_ONESHOT);
 }
 
+/* One watched directory, and the inode it was when the watch was made: a directory removed and made again
+ * needs a new watch, one that is still the same keeps its own (tearing watches down and making them again
+ * on every repair would open a window in which an edit goes unseen). */
+typedef struct FileWatch {
+        char *dir;
+        dev_t dev;
+        ino_t ino;
+        sd_event_source *source;
+} FileWatch;
+
+static void file_watch_done(FileWatch *w) {
+        sd_event_source_disable_unref(w->source);
+        free(w->dir);
+        *w = (FileWatch) {};
+}
+
 static void file_watches_free(Manager *m) {
         for (size_t i = 0; i < m->n_file_watches; i++)
-                sd_event_source_disable_unref(m->file_watches[i]);
+                file_watch_done(&m->file_watches[i]);
         free(m->file_watches);
         m->file_watches = NULL;
         m->n_file_watches = 0;
 }
 
+static bool file_watch_current(const FileWatch *w, char **dirs) {
+        struct stat st;
+
+        return strv_contains(dirs, w->dir) && stat(w->dir, &st) >= 0 && st.st_dev == w->dev && st.st_ino == w->ino;
+}
+
 int watch_files(Manager *m) {
         _cleanup_strv_free_ char **dirs = NULL;
+        size_t kept = 0;
         int r;
 
         if (!m->event)
                 return 0;
-        file_watches_free(m);
         r = limits_watch_dirs(m, &dirs);
         if (r < 0)
                 return r;
+
+        /* keep the watches that still stand for their directory, drop the others */
+        for (size_t i = 0; i < m->n_file_watches; i++) {
+                if (file_watch_current(&m->file_watches[i], dirs))
+                        m->file_watches[kept++] = m->file_watches[i];
+                else
+                        file_watch_done(&m->file_watches[i]);
+        }
+        m->n_file_watches = kept;
+
         size_t n = strv_length(dirs);
-        if (n == 0)
-                return 0;
-        m->file_watches = calloc(n, sizeof(sd_event_source *));
-        if (!m->file_watches)
+        FileWatch *watches = realloc(m->file_watches, MAX(n, (size_t) 1) * sizeof(FileWatch));
+        if (!watches)
                 return -ENOMEM;
+        m->file_watches = watches;
         for (size_t i = 0; i < n; i++) {
-                r = sd_event_add_inotify(m->event, &m->file_watches[m->n_file_watches], dirs[i],
-                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB,
-                                         on_file_event, m);
+                FileWatch *w = &m->file_watches[m->n_file_watches];
+                struct stat st;
+                bool watched = false;
+
+                for (size_t j = 0; j < m->n_file_watches && !watched; j++)
+                        watched = streq(m->file_watches[j].dir, dirs[i]);
+                if (watched)
+                        continue;
+                *w = (FileWatch) { .dir = strdup(dirs[i]) };
+                if (!w->dir)
+                        return -ENOMEM;
+                r = stat(w->dir, &st);
+                if (r >= 0)
+                        r = sd_event_add_inotify(m->event, &w->source, w->dir,
+                                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB,
+                                                 on_file_event, m);
+                else
+                        r = -errno;
                 if (r < 0) {
                         log_warning("Cannot watch %s, changes of the limit files there are found only by "
                                     "Verify: %s",
-                                    dirs[i], strerror(-r));
+                                    w->dir, strerror(-r));
+                        file_watch_done(w);
                         continue;
                 }
+                w->dev = st.st_dev;
+                w->ino = st.st_ino;
                 m->n_file_watches++;
         }
         return 0;
