@@ -23,6 +23,7 @@
 # BENCH_PRESSURE_LEVELS   connection levels, ascending (default "0 10000 50000")
 # BENCH_PRESSURE_SAMPLES  timed calls per series (default 10000)
 # BENCH_DEST_SAMPLES      timed per-destination counts per level (default 30)
+# BENCH_COLD_SAMPLES      samples after a 100 ms pause each, per level (default 50)
 # BENCH_CG_SAMPLES        samples under callgrind (default 200; the destination count: BENCH_CG_DEST, 5)
 # BENCH_ANCHOR_RUNS       runs of each anchor command per level (default 7)
 # BENCH_HOLD_MAX          connections per tcp-hold process (default 9000)
@@ -33,6 +34,7 @@ WSTUNED_BUILD=${1:-${WSTUNED_BUILD:-}}
 [ -n "$WSTUNED_BUILD" ] || { echo "usage: run-pressure-bench.sh BUILD_DIR" >&2; exit 2; }
 WSTUNED_BUILD=$(cd "$WSTUNED_BUILD" && pwd) || exit 2
 : "${BENCH_PRESSURE_LEVELS:=0 10000 50000}" "${BENCH_PRESSURE_SAMPLES:=10000}" "${BENCH_DEST_SAMPLES:=30}"
+: "${BENCH_COLD_SAMPLES:=50}"
 : "${BENCH_CG_SAMPLES:=200}" "${BENCH_CG_DEST:=5}" "${BENCH_ANCHOR_RUNS:=7}" "${BENCH_HOLD_MAX:=9000}"
 # meson test may set it for tests; it makes every malloc and free write memory.
 unset MALLOC_PERTURB_
@@ -68,7 +70,7 @@ for v in "${LEVELS[@]}"; do
         fi
         prev=$v
 done
-for v in BENCH_PRESSURE_SAMPLES BENCH_DEST_SAMPLES BENCH_CG_SAMPLES BENCH_CG_DEST BENCH_ANCHOR_RUNS \
+for v in BENCH_PRESSURE_SAMPLES BENCH_DEST_SAMPLES BENCH_COLD_SAMPLES BENCH_CG_SAMPLES BENCH_CG_DEST BENCH_ANCHOR_RUNS \
         BENCH_HOLD_MAX; do
         [[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "$v must be a positive integer, not '${!v}'"
 done
@@ -220,6 +222,7 @@ for level in "${LEVELS[@]}"; do
         a_ss=$(time_ms "$BENCH_ANCHOR_RUNS" 'ss -tan | grep -c ESTAB')
 
         in_ns "$BENCH" --tsv -n "$BENCH_PRESSURE_SAMPLES" --destinations="$BENCH_DEST_SAMPLES" \
+                --cold="$BENCH_COLD_SAMPLES" \
                 >"$WORK/bench.$level" 2>"$WORK/bench.$level.log" || {
                 cat "$WORK/bench.$level.log" >&2
                 fail "bench-pressure failed at $level"
@@ -340,6 +343,8 @@ END {
                 if (cg[first, "sample"] > 0)
                         printf "      in instructions (user space): %s of the sample at %s\n", \
                                pct(cg[last, "sample"], cg[first, "sample"]), first
+                printf "      after a pause (cold caches, as the daemon'"'"'s timer meets it): %s of the cold sample " \
+                       "at %s\n", pct(med[last, "cold-sample"], med[first, "cold-sample"]), first
         }
 }' "$RESULTS"
 [ "$HAVE_CG" = 1 ] || echo "instructions: SKIP (valgrind not installed)"
