@@ -131,13 +131,20 @@ static int parse_pairs(const char *p, const Field *fields, size_t n_fields, void
         return 0;
 }
 
-/* /proc/net/netstat has a header line of names and a value line under the same label. The two lines are
- * walked side by side, so columns match by position within the pair and counters by name; nothing is
- * allocated and no column count is assumed (Linux 6.18 has 135 TcpExt columns). */
-int netstat_parse_listen(const char *buf, ListenCounters *ret) {
-        static const char label[] = "TcpExt:";
-        bool seen[ELEMENTSOF(listen_fields)] = {};
-        ListenCounters c = {};
+/* A value of a column nobody asked for: an integer, which in /proc/net/snmp may be negative (MaxConn -1). */
+static int check_other_value(const char *value, size_t len) {
+        uint64_t v;
+
+        if (len > 1 && value[0] == '-')
+                value++, len--;
+        return parse_u64_digits(value, len, &v);
+}
+
+/* /proc/net/netstat and /proc/net/snmp have a header line of names and a value line under the same label.
+ * The two lines are walked side by side, so columns match by position within the pair and counters by name;
+ * nothing is allocated and no column count is assumed (Linux 6.18 has 135 TcpExt columns). */
+static int parse_table(const char *buf, const char *label, const Field *fields, size_t n_fields, void *out) {
+        bool seen[FIELDS_MAX] = {};
         const char *names, *values;
         size_t n = 0;
         int r;
@@ -157,23 +164,49 @@ int netstat_parse_listen(const char *buf, ListenCounters *ret) {
                 size_t name_len, value_len;
                 bool has_name = next_token(&names, &name, &name_len);
                 bool has_value = next_token(&values, &value, &value_len);
+                bool wanted = false;
                 uint64_t v;
 
                 if (!has_name && !has_value)
                         break;
                 if (has_name != has_value || !name_is_valid(name, name_len))
                         return -EINVAL;
+                for (size_t i = 0; i < n_fields && !wanted; i++)
+                        wanted = strlen(fields[i].name) == name_len && memcmp(fields[i].name, name, name_len) == 0;
+                if (!wanted) {
+                        r = check_other_value(value, value_len);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 r = parse_u64_digits(value, value_len, &v);
                 if (r < 0)
                         return r;
-                r = field_set(listen_fields, ELEMENTSOF(listen_fields), seen, &c, name, name_len, v);
+                r = field_set(fields, n_fields, seen, out, name, name_len, v);
                 if (r < 0)
                         return r;
         }
-        if (n == 0)
-                return -EINVAL;
+        return n == 0 ? -EINVAL : 0;
+}
 
+int netstat_parse_listen(const char *buf, ListenCounters *ret) {
+        ListenCounters c = {};
+        int r = parse_table(buf, "TcpExt:", listen_fields, ELEMENTSOF(listen_fields), &c);
+
+        if (r < 0)
+                return r;
         *ret = c;
+        return 0;
+}
+
+int snmp_parse_active_opens(const char *buf, uint64_t *ret) {
+        static const Field fields[] = { { "ActiveOpens", 0 } };
+        uint64_t v = 0;
+        int r = parse_table(buf, "Tcp:", fields, ELEMENTSOF(fields), &v);
+
+        if (r < 0)
+                return r;
+        *ret = v;
         return 0;
 }
 

@@ -23,6 +23,11 @@ typedef struct ListenCounters {
 
 int netstat_parse_listen(const char *buf, ListenCounters *ret);
 
+/* /proc/net/snmp's "Tcp:" pair: ActiveOpens, the connect() calls that made a socket (each takes a local port
+ * of the ephemeral range unless bound first). Other columns may be negative (MaxConn is -1). -EINVAL as
+ * netstat_parse_listen(). */
+int snmp_parse_active_opens(const char *buf, uint64_t *ret);
+
 /* /proc/net/sockstat: "sockets: used N" and "TCP: inuse N orphan N tw N alloc N mem N". On current kernels
  * inuse, tw and "sockets: used" count the reader's network namespace (orphan is host-wide), so the daemon
  * sees the namespace it runs in: a fresh `unshare -n` shows "sockets: used 0". Both lines are required, and inuse, orphan and tw in the TCP line;

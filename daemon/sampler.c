@@ -102,23 +102,51 @@ static int read_files(Sampler *s, PressureSample *ret) {
         return r;
 }
 
-/* The per-destination count, when all TCP sockets together reach the ports' warn level. */
+static int read_active_opens(Sampler *s, uint64_t *ret) {
+        _cleanup_free_ char *buf = NULL;
+        int r = read_under(s->proc, "net/snmp", &buf);
+
+        return r < 0 ? r : snmp_parse_active_opens(buf, ret);
+}
+
+/* The per-destination count, when all TCP sockets together reach the ports' warn level. A local port of the
+ * range is taken by connect() (or by bind() to port 0, rare for TCP clients), so since the last count the
+ * busiest destination gained at most the connect()s made meanwhile: while that bound stays below the warn
+ * level, counting again could not change the level and is skipped. */
 static int read_destinations(Sampler *s, const WatchSettings *w, uint64_t now, PressureSample *ret) {
+        uint64_t range = (uint64_t) ret->port_hi - ret->port_lo + 1, opens = 0;
+        double warn = w->thresholds[PRESSURE_PORTS].warn;
+        bool have_opens;
         int r;
 
-        if (!s->sockdiag || !ret->have_sockstat ||
-            ports_ratio(&ret->sockstat, ret->port_lo, ret->port_hi) * 100.0 < w->thresholds[PRESSURE_PORTS].warn) {
+        if (!s->sockdiag || !ret->have_sockstat || ports_ratio(&ret->sockstat, ret->port_lo, ret->port_hi) * 100.0 < warn) {
                 s->have_destinations = false;
                 return 0;
         }
-        if (!s->have_destinations || now >= s->destinations_usec + SAMPLER_DESTINATIONS_INTERVAL_USEC) {
-                r = sockdiag_top_destination(s->sockdiag, (uint16_t) ret->port_lo, (uint16_t) ret->port_hi,
-                                             &s->destinations);
-                s->have_destinations = r >= 0;
-                s->destinations_usec = now;
-                if (r < 0)
-                        return r;
+        have_opens = read_active_opens(s, &opens) >= 0;
+        if (s->have_destinations && now < s->destinations_usec + SAMPLER_DESTINATIONS_INTERVAL_USEC) {
+                ret->have_destinations = true;
+                ret->top_destination = s->destinations;
+                return 0;
         }
+        if (s->have_destinations && have_opens && s->have_destinations_opens && opens >= s->destinations_opens &&
+            now < s->destinations_usec + SAMPLER_DESTINATIONS_MAX_AGE_USEC) {
+                uint64_t bound = s->destinations.sockets + (opens - s->destinations_opens);
+                if ((double) bound * 100.0 < warn * (double) range) {
+                        ret->have_destinations = true;
+                        ret->top_destination = s->destinations;
+                        ret->top_destination.sockets = bound;
+                        return 0;
+                }
+        }
+
+        r = sockdiag_top_destination(s->sockdiag, (uint16_t) ret->port_lo, (uint16_t) ret->port_hi, &s->destinations);
+        s->have_destinations = r >= 0;
+        s->destinations_usec = now;
+        s->destinations_opens = opens;
+        s->have_destinations_opens = have_opens;
+        if (r < 0)
+                return r;
         ret->have_destinations = true;
         ret->top_destination = s->destinations;
         return 0;

@@ -7,6 +7,7 @@
 #include "sockdiag.h"
 
 #define SAMPLER_DESTINATIONS_INTERVAL_USEC (10u * 1000000u) /* the per-destination count, at most this often */
+#define SAMPLER_DESTINATIONS_MAX_AGE_USEC (300u * 1000000u) /* and at least this often while it is wanted */
 
 typedef struct Sampler {
         char *proc;     /* <kernel root>/proc */
@@ -17,13 +18,18 @@ typedef struct Sampler {
         uint64_t destinations_usec; /* when the per-destination count was last taken */
         DestinationCount destinations;
         bool have_destinations;
+        uint64_t destinations_opens; /* TCP ActiveOpens (/proc/net/snmp) when it was taken */
+        bool have_destinations_opens;
 } Sampler;
 
 /* Open the sockets; one that cannot be opened is logged and its figures come from elsewhere or not at all. */
 int sampler_init(Sampler *s, const char *kernel_root);
 void sampler_done(Sampler *s);
 
-/* Read everything at now (CLOCK_MONOTONIC µs). Ports: the per-destination count is taken when all TCP
- * sockets over the port range reach w's ports warn threshold, at most every SAMPLER_DESTINATIONS_INTERVAL_USEC
- * (the figure is reused in between). A source that cannot be read leaves its have_* false. Never fails. */
+/* Read everything at now (CLOCK_MONOTONIC µs). Ports: the per-destination count is wanted when all TCP
+ * sockets over the port range reach w's ports warn threshold; it is taken at most every
+ * SAMPLER_DESTINATIONS_INTERVAL_USEC, and not at all while the last count plus the connect()s made since
+ * (ActiveOpens) stays below that threshold: a server's inbound sockets hold no ephemeral port, so on a busy
+ * server the count is not taken again for SAMPLER_DESTINATIONS_MAX_AGE_USEC. Between counts the sample
+ * carries that upper bound. A source that cannot be read leaves its have_* false. Never fails. */
 void sampler_read(Sampler *s, const WatchSettings *w, uint64_t now, PressureSample *ret);

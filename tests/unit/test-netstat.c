@@ -453,6 +453,44 @@ END_TEST
 
 #define PROC_FILE_MAX (256 * 1024)
 
+/* /proc/net/snmp on the same machine: the Tcp pair, whose MaxConn is -1. */
+#define SNMP_TCP(opens)                                                                                          \
+        "Ip: Forwarding DefaultTTL InReceives\nIp: 2 64 57036\n"                                                 \
+        "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab"    \
+        " InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n"                                              \
+        "Tcp: 1 200 120000 -1 " opens " 4 1 0 0 53116 44035 0 0 2 0\n"                                           \
+        "Udp: InDatagrams NoPorts\nUdp: 8 0\n"
+
+typedef struct SnmpCase {
+        const char *text;
+        int ret;
+        uint64_t active_opens;
+} SnmpCase;
+
+static const SnmpCase snmp_cases[] = {
+        { SNMP_TCP("1943"), 0, 1943 },
+        { SNMP_TCP(U64_MAX_STR), 0, UINT64_MAX },
+        { "Tcp: ActiveOpens\nTcp: 7\n", 0, 7 },
+        { "Tcp: MaxConn ActiveOpens\nTcp: -1 7\n", 0, 7 },
+        { SNMP_TCP("-1"), -EINVAL },                     /* ActiveOpens itself is never negative */
+        { SNMP_TCP(U64_PAST_MAX_STR), -EINVAL },
+        { "Tcp: MaxConn ActiveOpens\nTcp: - 7\n", -EINVAL }, /* a lone minus is no number */
+        { "Tcp: MaxConn ActiveOpens\nTcp: --1 7\n", -EINVAL },
+        { "Tcp: MaxConn ActiveOpens\nTcp: 7\n", -EINVAL },
+        { "Ip: Forwarding\nIp: 2\n", -EINVAL },          /* no Tcp pair */
+        { "TcpExt: ActiveOpens\nTcpExt: 7\n", -EINVAL }, /* not the same label */
+        { "Tcp: ActiveOpens ActiveOpens\nTcp: 1 2\n", -EINVAL },
+};
+
+START_TEST(test_snmp_parse) {
+        const SnmpCase *c = &snmp_cases[_i];
+        uint64_t v = 42;
+
+        ck_assert_int_eq(snmp_parse_active_opens(c->text, &v), c->ret);
+        ck_assert_uint_eq(v, c->ret < 0 ? 42 : c->active_opens);
+}
+END_TEST
+
 /* The real files of this process's network namespace: the parsers must accept what this kernel writes. A
  * listening socket of this process shows in sockstat. */
 START_TEST(test_real_proc) {
@@ -472,6 +510,11 @@ START_TEST(test_real_proc) {
 
         ck_assert_int_eq(read_file_full("/proc/self/net/netstat", PROC_FILE_MAX, &netstat, NULL), 0);
         ck_assert_int_eq(netstat_parse_listen(netstat, &c), 0);
+
+        _cleanup_free_ char *snmp = NULL;
+        uint64_t opens;
+        ck_assert_int_eq(read_file_full("/proc/self/net/snmp", PROC_FILE_MAX, &snmp, NULL), 0);
+        ck_assert_int_eq(snmp_parse_active_opens(snmp, &opens), 0);
 
         ck_assert_int_eq(read_file_full("/proc/self/net/sockstat", PROC_FILE_MAX, &sockstat, NULL), 0);
         ck_assert_int_eq(sockstat_parse(sockstat, &s), 0);
@@ -498,6 +541,7 @@ static Suite *netstat_suite(void) {
 
         tc = tcase_create("parsers");
         tcase_add_loop_test(tc, test_netstat_parse_listen, 0, ELEMENTSOF(netstat_cases));
+        tcase_add_loop_test(tc, test_snmp_parse, 0, ELEMENTSOF(snmp_cases));
         tcase_add_loop_test(tc, test_sockstat_parse, 0, ELEMENTSOF(sockstat_cases));
         tcase_add_loop_test(tc, test_file_nr_parse, 0, ELEMENTSOF(file_nr_cases));
         tcase_add_loop_test(tc, test_port_range_parse, 0, ELEMENTSOF(port_range_cases));
