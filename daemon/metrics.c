@@ -71,6 +71,14 @@ static const Family family_pending_keys = {
         "Keys of the active profile that do not exist yet (their module is not loaded), so are not set.",
 };
 
+/* Every state is written, 0 when no key is in it, so a rule can compare without absent(). */
+static const Family family_keys = {
+        "keys", METRIC_GAUGE,
+        "Keys of the active profile per state: ok, drifted, pending (not in /proc/sys yet), fighting (another "
+        "writer keeps undoing the value; wstuned backs off), unmanaged (policy ignore), error (the kernel "
+        "refused the value); every state is written, 0 when none.",
+};
+
 /* The per-resource families, all with the label "resource". */
 typedef enum ResourceValue {
         RESOURCE_LEVEL,
@@ -347,7 +355,17 @@ static int render_daemon(Writer *w, const MetricsInput *in) {
         r = write_u64(w, &family_drift_corrections, NULL, 0, in->drift_corrections);
         if (r < 0)
                 return r;
-        return write_u64(w, &family_pending_keys, NULL, 0, in->pending_keys);
+        r = write_u64(w, &family_pending_keys, NULL, 0, in->pending_keys);
+        if (r < 0)
+                return r;
+        for (KeyState s = 0; s < _KEY_STATE_MAX; s++) {
+                const Label state = { "state", key_state_to_string(s) };
+
+                r = write_u64(w, &family_keys, &state, 1, in->keys_by_state[s]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int render_resources(Writer *w, const PressureState *s) {

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "manager.h"
 #include "pressure.h"
 
 #define METRICS_PATH_DEFAULT "/var/lib/prometheus/node-exporter/wstuned.prom"
@@ -15,6 +16,7 @@ typedef struct MetricsInput {
         uint64_t drift_corrections;
         uint64_t pending_keys;
         const PressureState *pressure; /* resources[] and counters[]; previous is the last sample */
+        uint64_t keys_by_state[_KEY_STATE_MAX]; /* the active profile's keys per KeyState; all 0 without one */
 } MetricsInput;
 
 /* The whole file's text (HELP and TYPE lines, then samples; one family after another, every line ended by

@@ -203,6 +203,9 @@ void pressure_watch_write_metrics(Manager *m, uint64_t now) {
                 .pending_keys = strv_length(pending),
                 .pressure = &m->pressure,
         };
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (m->keys[i].state >= 0 && m->keys[i].state < _KEY_STATE_MAX)
+                        in.keys_by_state[m->keys[i].state]++;
         int r = metrics_write(full, &in);
         m->metrics_usec = now;
         /* once per kind of failure: node_exporter may simply not be installed */

@@ -11,8 +11,9 @@
 #   - ports: a 100-port ip_local_port_range and 80 connections to one listener: the per-destination count
 #     (inet_diag) equals `ss` in that port range, and names the destination;
 #   - fds: the daemon's figure follows 4000 descriptors the test holds; the limit is fs.file-max;
-#   - metrics: the textfile holds every family, and `promtool check metrics` accepts it when promtool is
-#     there;
+#   - metrics: the textfile holds every family the alert rules and the Grafana dashboard in contrib/ use,
+#     with HELP and TYPE, wstuned_keys counts the profile's key, and `promtool check metrics` accepts it when
+#     promtool is there;
 #   - `wstunectl status` shows the pressure table, one row per resource whose USED is what the Pressure
 #     property says at the same moment (conntrack: ConntrackEntries, with connections held steady), and
 #     `wstunectl --json status` has the same figures in its pressure array and conntrack object.
@@ -173,18 +174,34 @@ in_range=$(in_ns ss -tanH '( sport >= :40000 and sport <= :40099 and dport = :90
 check_eq "per-destination count equals ss in the range ($in_range)" "$in_range" "$(pressure_field ports 4)"
 check_eq "ports limit is the range size" "100" "$(pressure_field ports 5)"
 check_match "journal names the destination" '127\.0\.0\.1:9090' "$(journal_json PRESSURE_PORTS | tail -n 1)"
+# now the metrics file has every family (the busiest destination only while ports are above warn): keep it
+prom=$SB_ROOT/var/lib/prometheus/node-exporter/wstuned.prom
+has_destination() { grep -q '^wstuned_local_ports_top_destination_sockets{destination="127\.0\.0\.1:9090"}' "$prom"; }
+wait_until "metrics: the busiest destination" 3 has_destination && cp "$prom" "$SB/all-families.prom"
 unhold p
 
-# --- metrics file
+# --- metrics file: every family the alert rules and the Grafana dashboard (contrib/) use is in the copy
+# taken while every part was present, with its HELP and TYPE; node_textfile_* are node_exporter's own
 sleep 1.2
-prom=$SB_ROOT/var/lib/prometheus/node-exporter/wstuned.prom
-for family in wstuned_info wstuned_pressure_level wstuned_pressure_ratio wstuned_conntrack_entries \
-        wstuned_conntrack_limit wstuned_tcp_listen_overflows_total wstuned_fds_allocated wstuned_drift_corrections_total; do
-        check_match "metrics: $family" "^# TYPE $family " "$(cat "$prom")"
+used=$(perl "$WSTUNED_SOURCE/tests/fleet-check.pl" names "$WSTUNED_SOURCE/contrib/prometheus/wstuned-alerts.yml" \
+        "$WSTUNED_SOURCE/contrib/grafana/wstuned-dashboard.json")
+check_match "the rules and the dashboard use wstuned metrics" '^wstuned_keys$' "$used"
+for family in $(printf '%s\n' wstuned_info wstuned_pressure_level wstuned_pressure_ratio wstuned_conntrack_entries \
+        wstuned_conntrack_limit wstuned_tcp_listen_overflows_total wstuned_fds_allocated wstuned_drift_corrections_total \
+        $used | grep '^wstuned_' | sort -u); do
+        for line in "# HELP $family " "# TYPE $family " "$family[{ ]"; do
+                check_match "metrics: $line" "^$line" "$(cat "$SB/all-families.prom" 2>&1)"
+        done
 done
 check_match "metrics: profile info" 'wstuned_info\{.*profile="pressure"' "$(cat "$prom")"
+# the profile has one key, somaxconn, and it holds
+for state in ok drifted pending fighting unmanaged error; do
+        check_eq "metrics: keys $state" "$([ $state = ok ] && echo 1 || echo 0)" "$(metric "wstuned_keys{state=\"$state\"}")"
+done
 if [ -x "$PROMTOOL" ]; then
-        check_rc "promtool check metrics accepts the file" 0 sh -c "'$PROMTOOL' check metrics <'$prom'"
+        for file in "$SB/all-families.prom" "$prom"; do
+                check_rc "promtool check metrics accepts $(basename "$file")" 0 sh -c "'$PROMTOOL' check metrics <'$file'"
+        done
 else
         echo "SKIP: promtool not installed (tools/deps.sh fetches it): metrics checked by the unit test's parser only"
 fi

@@ -12,7 +12,8 @@
 
 #define FILE_MAX_DEBIAN 9223372036854775807u /* fs.file-max on Debian 12 (LONG_MAX) */
 
-/* Every part present: conntrack from ctnetlink with counters, an IPv6 listener, a top destination. */
+/* Every part present: conntrack from ctnetlink with counters, an IPv6 listener, a top destination; keys ok,
+ * pending and unmanaged. */
 static inline void metrics_sample_full(MetricsInput *in, PressureState *s) {
         *s = (PressureState) {
                 .resources = {
@@ -42,9 +43,13 @@ static inline void metrics_sample_full(MetricsInput *in, PressureState *s) {
                 },
         };
         *in = (MetricsInput) { "0.1.0", "websocket-server", "ok", 3, 1, s };
+        in->keys_by_state[KEY_STATE_OK] = 12;
+        in->keys_by_state[KEY_STATE_PENDING] = 1;
+        in->keys_by_state[KEY_STATE_UNMANAGED] = 2;
 }
 
-/* conntrack from the /proc fallback (no counters), an IPv4 listener, the longest destination text. */
+/* conntrack from the /proc fallback (no counters), an IPv4 listener, the longest destination text; a
+ * profile that does not hold (drifted, fighting and error keys). */
 static inline void metrics_sample_fallback(MetricsInput *in, PressureState *s) {
         metrics_sample_full(in, s);
         s->resources[PRESSURE_CONNTRACK] = (ResourceState) { PRESSURE_OK, 0.25, 16384, 65536 };
@@ -59,6 +64,11 @@ static inline void metrics_sample_fallback(MetricsInput *in, PressureState *s) {
         in->state = "degraded";
         in->drift_corrections = 0;
         in->pending_keys = 0;
+        in->keys_by_state[KEY_STATE_OK] = 9;
+        in->keys_by_state[KEY_STATE_DRIFTED] = 1;
+        in->keys_by_state[KEY_STATE_PENDING] = 0;
+        in->keys_by_state[KEY_STATE_FIGHTING] = 2;
+        in->keys_by_state[KEY_STATE_ERROR] = 1;
 }
 
 /* No nf_conntrack, no listen counters, no listener, ports below warn, no profile. */
@@ -74,6 +84,7 @@ static inline void metrics_sample_absent(MetricsInput *in, PressureState *s) {
         s->previous.files = (FileNr) { 97000, 0, 100000 };
         in->profile = NULL;
         in->state = "inactive";
+        memset(in->keys_by_state, 0, sizeof in->keys_by_state);
 }
 
 /* Before the first sample: every resource absent (an absent resource's ratio is not looked at). */
@@ -81,6 +92,7 @@ static inline void metrics_sample_minimal(MetricsInput *in, PressureState *s) {
         *s = (PressureState) {};
         s->resources[PRESSURE_PORTS].ratio = NAN;
         *in = (MetricsInput) { "0.1.0", "", "pending", 0, 2, s };
+        in->keys_by_state[KEY_STATE_PENDING] = 2;
 }
 
 /* Label values that need escaping: a version string may hold anything. */

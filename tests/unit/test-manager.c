@@ -901,6 +901,43 @@ START_TEST(test_verify_pressure) {
 }
 END_TEST
 
+/* wstuned_keys in the metrics file counts the profile's keys per state, every state written. */
+static void assert_metrics_keys(const char *ok, const char *pending, const char *unmanaged, const char *error) {
+        _cleanup_free_ char *metrics = NULL, *expected = NULL;
+
+        pressure_watch_write_metrics(m, now_usec());
+        metrics = tree_read(root, "var/lib/prometheus/node-exporter/wstuned.prom");
+        ck_assert_ptr_nonnull(metrics);
+        ck_assert_int_ge(asprintf(&expected,
+                                  "\nwstuned_keys{state=\"ok\"} %s\nwstuned_keys{state=\"drifted\"} 0\n"
+                                  "wstuned_keys{state=\"pending\"} %s\nwstuned_keys{state=\"fighting\"} 0\n"
+                                  "wstuned_keys{state=\"unmanaged\"} %s\nwstuned_keys{state=\"error\"} %s\n",
+                                  ok, pending, unmanaged, error),
+                         0);
+        ck_assert_msg(strstr(metrics, expected), "expected%s\nin\n%s", expected, metrics);
+}
+
+START_TEST(test_metrics_key_states) {
+        _cleanup_(report_done) Report changes = {}, reverted = {};
+        _cleanup_free_ char *error = NULL, *rp = proc_file("net/ipv4/conf/eth0.100/rp_filter");
+
+        tree_write(root, "var/lib/prometheus/node-exporter/.keep", "");
+        assert_metrics_keys("0", "0", "0", "0");
+
+        /* rp_filter cannot be written (a directory), nf_conntrack_max is not there */
+        ck_assert_int_eq(unlink(rp), 0);
+        ck_assert_int_eq(mkdir(rp, 0755), 0);
+        ck_assert_int_eq(manager_apply(m, "server", false, 0, &changes, &error), 0);
+        assert_metrics_keys("5", "1", "0", "1");
+
+        apply_ok("client"); /* tcp_fin_timeout has policy ignore */
+        assert_metrics_keys("2", "0", "1", "0");
+
+        ck_assert_int_eq(manager_revert(m, 0, &reverted, &error), 0);
+        assert_metrics_keys("0", "0", "0", "0");
+}
+END_TEST
+
 START_TEST(test_revert_without_profile) {
         _cleanup_(report_done) Report reverted = {};
         _cleanup_free_ char *error = NULL;
@@ -1005,6 +1042,7 @@ static Suite *manager_suite(void) {
         tcase_add_test(tc, test_get);
         tcase_add_test(tc, test_verify);
         tcase_add_test(tc, test_verify_pressure);
+        tcase_add_test(tc, test_metrics_key_states);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */

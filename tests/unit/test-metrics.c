@@ -27,6 +27,11 @@
         FAMILY("pending_keys", "gauge",                                                                  \
                 "Keys of the active profile that do not exist yet (their module is not loaded), so are " \
                 "not set.")
+#define H_KEYS                                                                                             \
+        FAMILY("keys", "gauge",                                                                            \
+                "Keys of the active profile per state: ok, drifted, pending (not in /proc/sys yet), "      \
+                "fighting (another writer keeps undoing the value; wstuned backs off), unmanaged (policy " \
+                "ignore), error (the kernel refused the value); every state is written, 0 when none.")
 #define H_LEVEL                                                                                          \
         FAMILY("pressure_level", "gauge",                                                                \
                 "wstuned's pressure level per resource: 0 ok, 1 warn, 2 critical (thresholds with "      \
@@ -136,6 +141,15 @@
         H_DRIFT "wstuned_drift_corrections_total " drift "\n"                                          \
         H_PENDING "wstuned_pending_keys " pending "\n"
 
+/* wstuned_keys: every state, in KeyState order */
+#define KEYS(ok, drifted, pending, fighting, unmanaged, error) \
+        H_KEYS "wstuned_keys{state=\"ok\"} " ok "\n"           \
+        "wstuned_keys{state=\"drifted\"} " drifted "\n"        \
+        "wstuned_keys{state=\"pending\"} " pending "\n"        \
+        "wstuned_keys{state=\"fighting\"} " fighting "\n"      \
+        "wstuned_keys{state=\"unmanaged\"} " unmanaged "\n"    \
+        "wstuned_keys{state=\"error\"} " error "\n"
+
 typedef struct GoldenCase {
         const char *sample; /* a name in metrics_samples[] */
         const char *text;
@@ -144,6 +158,7 @@ typedef struct GoldenCase {
 static const GoldenCase golden_cases[] = {
         { "full",
           DAEMON("0.1.0", "websocket-server", "ok", "3", "1")
+          KEYS("12", "0", "1", "0", "2", "0")
           H_LEVEL
           "wstuned_pressure_level{resource=\"conntrack\"} 1\n"
           "wstuned_pressure_level{resource=\"backlog\"} 2\n"
@@ -175,6 +190,7 @@ static const GoldenCase golden_cases[] = {
         /* the /proc fallback has no counters */
         { "fallback",
           DAEMON("0.1.0", "websocket-server", "degraded", "0", "0")
+          KEYS("9", "1", "0", "2", "2", "1")
           H_LEVEL
           "wstuned_pressure_level{resource=\"conntrack\"} 0\n"
           "wstuned_pressure_level{resource=\"backlog\"} 0\n"
@@ -205,6 +221,7 @@ static const GoldenCase golden_cases[] = {
         /* no conntrack (no families at all), no listen counters, no listener, no destination, no profile */
         { "absent",
           DAEMON("0.1.0", "", "inactive", "3", "1")
+          KEYS("0", "0", "0", "0", "0", "0")
           H_LEVEL
           "wstuned_pressure_level{resource=\"ports\"} 0\n"
           "wstuned_pressure_level{resource=\"fds\"} 2\n"
@@ -220,8 +237,10 @@ static const GoldenCase golden_cases[] = {
           H_SOCKETS("1000", "200", "28232")
           H_FDS("97000", "100000") },
         /* before the first sample: no pressure families at all; profile "" */
-        { "minimal", DAEMON("0.1.0", "", "pending", "0", "2") },
-        { "escaped", DAEMON("0.1.0-\\\"rc1\\\"\\\\x\\ny", "web\\\\socket", "ok", "0", "2") },
+        { "minimal", DAEMON("0.1.0", "", "pending", "0", "2") KEYS("0", "0", "2", "0", "0", "0") },
+        { "escaped",
+          DAEMON("0.1.0-\\\"rc1\\\"\\\\x\\ny", "web\\\\socket", "ok", "0", "2")
+          KEYS("0", "0", "2", "0", "0", "0") },
 };
 
 /* ck_assert_str_eq() cuts long texts: name the first line that differs. */
