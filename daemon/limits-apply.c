@@ -329,6 +329,20 @@ unsigned limits_repair(Manager *m) {
         return (unsigned) (m->drift_corrections - before);
 }
 
+int limits_remove_stale_temp_files(const Manager *m) {
+        int removed = 0;
+
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *full = path_join_root(m->paths.root, limit_file_path(f));
+                if (!full)
+                        return -ENOMEM;
+                int r = write_file_atomic_cleanup(full);
+                if (r > 0)
+                        removed += r;
+        }
+        return removed;
+}
+
 int limits_watch_dirs(const Manager *m, char ***ret) {
         _cleanup_strv_free_ char **dirs = calloc(1, sizeof(char *));
 

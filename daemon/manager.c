@@ -628,6 +628,26 @@ int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error) 
         return manager_apply(m, name, false, caller, changes, ret_error);
 }
 
+/* A wstuned killed between creating a temporary file and renaming it over the real one leaves the
+ * temporary file behind (the real one is intact: old or new content). Nothing else writes these files,
+ * so whatever temporary file of theirs exists now is such a leftover. */
+static void manager_remove_stale_temp_files(Manager *m) {
+        const char *metrics = settings_metrics_path(&m->settings);
+        _cleanup_free_ char *metrics_full = NULL;
+        int removed = 0, r;
+
+        r = write_file_atomic_cleanup(m->paths.state_file);
+        removed += MAX(r, 0);
+        r = limits_remove_stale_temp_files(m);
+        removed += MAX(r, 0);
+        if (metrics[0] && asprintf(&metrics_full, "%s%s", strempty(m->paths.root), metrics) >= 0) {
+                r = write_file_atomic_cleanup(metrics_full);
+                removed += MAX(r, 0);
+        }
+        if (removed > 0)
+                log_info("Removed %d temporary file%s left by an interrupted write", removed, removed == 1 ? "" : "s");
+}
+
 void manager_startup(Manager *m) {
         _cleanup_free_ char *error = NULL;
         int r;
@@ -638,6 +658,8 @@ void manager_startup(Manager *m) {
                           error ?: strerror(-r));
                 settings_init(&m->settings);
         }
+
+        manager_remove_stale_temp_files(m);
 
         r = state_load(m->paths.state_file, &m->state, &error);
         if (r < 0) {
