@@ -672,8 +672,19 @@ void manager_startup(Manager *m) {
         }
 
         const char *name = m->state.active_profile ?: m->settings.profile;
-        if (!name)
+        if (!name) {
+                /* No profile, yet a baseline: a Revert was interrupted (it saves "no profile" before its
+                 * first write and drops each entry once restored) or could not restore everything. Finish
+                 * it, so the system ends where the Revert was meant to leave it. */
+                if (m->state.n_baseline == 0 && m->state.n_files == 0)
+                        return;
+                log_info("Finishing an interrupted revert: %zu of its keys and files are not restored yet",
+                         m->state.n_baseline + m->state.n_files);
+                r = manager_revert(m, (uid_t) -1, NULL, &error);
+                if (r < 0)
+                        log_error("Cannot finish the revert: %s", error ?: strerror(-r));
                 return;
+        }
         _cleanup_free_ char *chosen = strdup(name);
         if (!chosen)
                 return;
