@@ -90,11 +90,22 @@ static void nofile_string(const ProfileLimits *l, char *buf, size_t size) {
 
 /* Put a file back as the baseline has it: its original bytes and mode, or no file. */
 static int file_restore(const char *full, const FileBaseline *b) {
-        if (!b->content)
-                return unlink(full) < 0 && errno != ENOENT ? -errno : 0;
-        int r = write_file_atomic(full, b->content, strlen(b->content), b->mode);
+        struct stat st;
+        int r;
+
+        /* What is already as the baseline has it needs no write: in a read-only directory unlink() says
+         * EROFS and chmod() too, even when there is nothing to change. */
+        if (!b->content) {
+                if (unlink(full) >= 0 || errno == ENOENT)
+                        return 0;
+                r = -errno;
+                return lstat(full, &st) < 0 && errno == ENOENT ? 0 : r;
+        }
+        r = write_file_atomic(full, b->content, strlen(b->content), b->mode);
         if (r < 0)
                 return r;
+        if (stat(full, &st) >= 0 && (st.st_mode & 07777) == b->mode)
+                return 0;
         return chmod(full, b->mode) < 0 ? -errno : 0;
 }
 
@@ -105,16 +116,17 @@ static int parent_dir_create(const char *full) {
         return mkdir_parents(dirname(copy), 0755);
 }
 
-/* A file that could not be written: a report row, and a journal entry unless this is a dry run. */
-static void file_failed(Manager *m, Report *changes, bool dry_run, const char *path, const char *profile,
+/* A file that could not be written (profile NULL: restored): a report row, and a journal entry unless
+ * this is a dry run. error: the positive errno when a system call failed (ERRNO= in the journal), else 0. */
+static void file_failed(Manager *m, Report *changes, bool dry_run, const char *path, const char *profile, int error,
                         const char *why) {
         char result[512];
 
         snprintf(result, sizeof result, "error: %s", why);
         (void) report_add(changes, path, NULL, NULL, result);
         if (!dry_run)
-                log_event(EVENT_FILE_FAILED, EVENT_FIELDS(.profile = profile, .key = path), "%s not written: %s",
-                          path, why);
+                log_event(EVENT_FILE_FAILED, EVENT_FIELDS(.profile = profile, .key = path, .error = error),
+                          "%s not %s: %s", path, profile ? "written" : "restored", why);
 }
 
 static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool dry_run, uid_t caller,
@@ -131,7 +143,7 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         }
         r = file_restore(full, b);
         if (r < 0) {
-                file_failed(m, changes, false, path, NULL, strerror(-r));
+                file_failed(m, changes, false, path, NULL, -r, strerror(-r));
                 return 1;
         }
         log_event(EVENT_FILE_RESTORED, EVENT_FIELDS(.key = path, .caller = caller), "%s %s (%s)", path,
@@ -186,7 +198,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
 
         r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &current, &size);
         if (r < 0 && r != -ENOENT) {
-                file_failed(m, changes, dry_run, path, p->name, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, -r, strerror(-r));
                 return 1;
         }
         if (f == LIMIT_FILE_DOCKER_JSON) {
@@ -197,7 +209,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                                  "dockerd (pid %d) runs with --default-ulimit: with default-ulimits also in this file "
                                  "it would not start again; set the limit in one place",
                                  (int) dockerd);
-                        file_failed(m, changes, dry_run, path, p->name, why);
+                        file_failed(m, changes, dry_run, path, p->name, 0, why);
                         return 1;
                 }
                 r = limits_merge_docker_json(current, size, path, &p->limits, &desired, &error);
@@ -205,7 +217,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         else
                 r = limits_render(f, &p->limits, p->name, &desired);
         if (r < 0) {
-                file_failed(m, changes, dry_run, path, p->name, error ?: strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, error ? 0 : -r, error ?: strerror(-r));
                 return 1;
         }
         if (current && streq(current, desired)) {
@@ -254,15 +266,20 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         /* the original goes to disk before the first write */
         if (!state_file_get(&m->state, path)) {
                 if (current && (memchr(current, '\0', size) || !utf8_is_valid(current))) {
-                        file_failed(m, changes, dry_run, path, p->name, "the existing file is not text; left as it is");
+                        file_failed(m, changes, dry_run, path, p->name, 0,
+                                    "the existing file is not text; left as it is");
                         return 1;
                 }
                 r = state_file_set(&m->state, path, current, current && stat(full, &st) >= 0 ? st.st_mode : 0644);
                 if (r >= 0)
                         r = manager_save_state(m);
                 if (r < 0) {
+                        _cleanup_free_ char *why = NULL;
                         state_file_remove(&m->state, path);
-                        file_failed(m, changes, dry_run, path, p->name, strerror(-r));
+                        if (asprintf(&why, "cannot save its original in %s: %s", m->paths.state_file,
+                                     strerror(-r)) < 0)
+                                why = NULL;
+                        file_failed(m, changes, dry_run, path, p->name, -r, why ?: strerror(-r));
                         return 1;
                 }
         }
@@ -271,7 +288,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         if (r >= 0)
                 r = write_file_atomic(full, desired, strlen(desired), 0644);
         if (r < 0) {
-                file_failed(m, changes, dry_run, path, p->name, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, -r, strerror(-r));
                 return 1;
         }
         if (repair) {
@@ -327,6 +344,20 @@ unsigned limits_repair(Manager *m) {
                 if (file_enabled(m->profile, f))
                         (void) write_one(m, f, m->profile, false, true, (uid_t) -1, NULL);
         return (unsigned) (m->drift_corrections - before);
+}
+
+int limits_remove_stale_temp_files(const Manager *m) {
+        int removed = 0;
+
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *full = path_join_root(m->paths.root, limit_file_path(f));
+                if (!full)
+                        return -ENOMEM;
+                int r = write_file_atomic_cleanup(full);
+                if (r > 0)
+                        removed += r;
+        }
+        return removed;
 }
 
 int limits_watch_dirs(const Manager *m, char ***ret) {

@@ -24,6 +24,10 @@ bool limits_verify(Manager *m, Report *findings);
  * a drift journal entry, a Drifted signal and a DriftCorrections count each. Returns how many. */
 unsigned limits_repair(Manager *m);
 
+/* Remove the temporary files a killed wstuned left next to every limit file (of any profile). Returns
+ * how many. */
+int limits_remove_stale_temp_files(const Manager *m);
+
 /* Directories holding the active profile's limit files (under the root prefix), NULL-terminated. */
 int limits_watch_dirs(const Manager *m, char ***ret);
 

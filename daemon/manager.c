@@ -629,6 +629,26 @@ int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error) 
         return manager_apply(m, name, false, caller, changes, ret_error);
 }
 
+/* A wstuned killed between creating a temporary file and renaming it over the real one leaves the
+ * temporary file behind (the real one is intact: old or new content). Nothing else writes these files,
+ * so whatever temporary file of theirs exists now is such a leftover. */
+static void manager_remove_stale_temp_files(Manager *m) {
+        const char *metrics = settings_metrics_path(&m->settings);
+        _cleanup_free_ char *metrics_full = NULL;
+        int removed = 0, r;
+
+        r = write_file_atomic_cleanup(m->paths.state_file);
+        removed += MAX(r, 0);
+        r = limits_remove_stale_temp_files(m);
+        removed += MAX(r, 0);
+        if (metrics[0] && asprintf(&metrics_full, "%s%s", strempty(m->paths.root), metrics) >= 0) {
+                r = write_file_atomic_cleanup(metrics_full);
+                removed += MAX(r, 0);
+        }
+        if (removed > 0)
+                log_info("Removed %d temporary file%s left by an interrupted write", removed, removed == 1 ? "" : "s");
+}
+
 void manager_startup(Manager *m) {
         _cleanup_free_ char *error = NULL;
         int r;
@@ -639,6 +659,8 @@ void manager_startup(Manager *m) {
                           error ?: strerror(-r));
                 settings_init(&m->settings);
         }
+
+        manager_remove_stale_temp_files(m);
 
         r = state_load(m->paths.state_file, &m->state, &error);
         if (r < 0) {
@@ -651,8 +673,19 @@ void manager_startup(Manager *m) {
         }
 
         const char *name = m->state.active_profile ?: m->settings.profile;
-        if (!name)
+        if (!name) {
+                /* No profile, yet a baseline: a Revert was interrupted (it saves "no profile" before its
+                 * first write and drops each entry once restored) or could not restore everything. Finish
+                 * it, so the system ends where the Revert was meant to leave it. */
+                if (m->state.n_baseline == 0 && m->state.n_files == 0)
+                        return;
+                log_info("Finishing an interrupted revert: %zu of its keys and files are not restored yet",
+                         m->state.n_baseline + m->state.n_files);
+                r = manager_revert(m, (uid_t) -1, NULL, &error);
+                if (r < 0)
+                        log_error("Cannot finish the revert: %s", error ?: strerror(-r));
                 return;
+        }
         _cleanup_free_ char *chosen = strdup(name);
         if (!chosen)
                 return;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* util.c - string vectors, path joining and atomic file I/O. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -131,6 +132,21 @@ static int fsync_parent(const char *path) {
         return 0;
 }
 
+/* The temporary file of write_file_atomic(): ".#" + the file's name + six random characters, in the same
+ * directory (rename() does not cross file systems). Hidden and not ending in ".conf" or ".json", so the
+ * readers of those directories (pam_limits, systemd, dockerd) never take one for configuration. */
+#define TEMP_PREFIX ".#"
+#define TEMP_RANDOM "XXXXXX"
+
+static int temp_template(const char *path, char **ret) {
+        const char *slash = strrchr(path, '/');
+        int dir_len = slash ? (int) (slash - path + 1) : 0;
+
+        if (asprintf(ret, "%.*s" TEMP_PREFIX "%s" TEMP_RANDOM, dir_len, path, path + dir_len) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
@@ -144,12 +160,16 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
         if (stat(path, &st) >= 0)
                 mode = st.st_mode & 07777;
 
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-                return -ENOMEM;
+        r = temp_template(path, &tmp);
+        if (r < 0)
+                return r;
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
 
+        /* The data reaches the disk before the rename makes it the file: after a crash the name holds the
+         * old content or the new, never a part. A SIGKILL before the rename leaves the temporary file;
+         * write_file_atomic_cleanup() removes it at the next start. */
         for (size_t done = 0; done < size;) {
                 ssize_t k = write(fd, data + done, size - done);
                 if (k < 0) {
@@ -180,6 +200,56 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
 fail:
         (void) unlink(tmp);
         return r;
+}
+
+static bool is_temp_of(const char *name, const char *base) {
+        size_t prefix = strlen(TEMP_PREFIX), n = strlen(base), len = strlen(name);
+
+        if (len != prefix + n + strlen(TEMP_RANDOM) || strncmp(name, TEMP_PREFIX, prefix) != 0 ||
+            strncmp(name + prefix, base, n) != 0)
+                return false;
+        for (const char *c = name + prefix + n; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+                        return false;
+        return true;
+}
+
+int write_file_atomic_cleanup(const char *path) {
+        _cleanup_free_ char *dir = strdup(path);
+        const char *base;
+        DIR *d;
+        struct dirent *de;
+        int removed = 0, r = 0;
+
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        if (!slash || !slash[1])
+                return -EINVAL;
+        *slash = '\0';
+        base = slash + 1;
+
+        d = opendir(slash == dir ? "/" : dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((errno = 0, de = readdir(d))) {
+                struct stat st;
+                if (!is_temp_of(de->d_name, base))
+                        continue;
+                /* only files: a directory or link of that name is not ours */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+                        if (errno != ENOENT && r == 0)
+                                r = -errno;
+                        continue;
+                }
+                removed++;
+        }
+        if (errno != 0 && r == 0)
+                r = -errno;
+        closedir(d);
+        return r < 0 ? r : removed;
 }
 
 int mkdir_parents(const char *path, mode_t mode) {

@@ -104,8 +104,14 @@ char *path_join_root(const char *root, const char *path);
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
 
 /* Replace path atomically: temp file in the same directory, fsync, rename, fsync the directory.
- * Returns 0 when the file already had this content (nothing written), 1 when written. */
+ * Returns 0 when the file already had this content (nothing written), 1 when written. On failure
+ * (ENOSPC, EROFS, …) path is left as it was and the temp file is removed. */
 int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+
+/* Remove the temp files write_file_atomic(path, …) leaves when the process is killed before its
+ * rename(). Call at start, for files no other process writes. Returns how many were removed (a
+ * missing directory: 0) or a negative errno. */
+int write_file_atomic_cleanup(const char *path);
 
 /* Create a directory and its parents. */
 int mkdir_parents(const char *path, mode_t mode);

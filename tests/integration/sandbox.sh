@@ -17,10 +17,14 @@
 #   WSTUNED_BUILD   build directory with daemon/wstuned and client/wstunectl (required)
 #   WSTUNED_SOURCE  source tree (default: two levels above this file)
 #   SB_JOURNAL=0    do not start journald (wstuned logs to stderr then)
+#   SB_PID_NS=1     also a PID namespace with its own /proc (set before sandbox_reexec): the daemon then
+#                   sees only the sandbox's processes, not, say, another test's fake dockerd running
+#                   at the same time on this host
 
 SB_SELF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${WSTUNED_SOURCE:=$(cd "$SB_SELF_DIR/../.." && pwd)}"
 : "${SB_JOURNAL:=1}"
+: "${SB_PID_NS:=0}"
 
 # Prints why the sandbox cannot run here, or nothing.
 sandbox_cannot_run() {
@@ -29,6 +33,10 @@ sandbox_cannot_run() {
         command -v busctl >/dev/null || { echo "busctl not installed"; return; }
         unshare -n true 2>/dev/null || { echo "cannot create network namespaces here"; return; }
         unshare -m true 2>/dev/null || { echo "cannot create mount namespaces here"; return; }
+        if [ "$SB_PID_NS" = 1 ] && ! unshare -m -p -f --mount-proc true 2>/dev/null; then
+                echo "cannot create PID namespaces here"
+                return
+        fi
         if [ "$SB_JOURNAL" = 1 ] && [ ! -x /lib/systemd/systemd-journald ]; then
                 echo "systemd-journald not installed"
                 return
@@ -39,6 +47,9 @@ sandbox_cannot_run() {
 sandbox_reexec() {
         if [ -z "${SB_IN_MOUNT_NS:-}" ]; then
                 export SB_IN_MOUNT_NS=1
+                if [ "$SB_PID_NS" = 1 ]; then
+                        exec unshare -m --propagation private -p -f --mount-proc -- "$BASH" "$@"
+                fi
                 exec unshare -m --propagation private -- "$BASH" "$@"
         fi
 }

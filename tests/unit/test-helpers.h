@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "journal.h"
@@ -152,6 +153,21 @@ static inline bool enter_new_netns(const char *test) {
         }
         if (unshare(CLONE_NEWNET) < 0) {
                 printf("SKIP: %s: unshare(CLONE_NEWNET): %m\n", test);
+                return false;
+        }
+        return true;
+}
+
+/* Move the calling test into a mount namespace of its own, whose mounts do not propagate back (Check runs
+ * each test in a forked child: they go away with it), so it may mount a small tmpfs or a read-only bind
+ * mount inside its scratch root. false, after a SKIP line saying why, when that cannot be done here. */
+static inline bool enter_new_mountns(const char *test) {
+        if (geteuid() != 0) {
+                printf("SKIP: %s needs root (unshare(CLONE_NEWNS), mount)\n", test);
+                return false;
+        }
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                printf("SKIP: %s: no private mount namespace: %m\n", test);
                 return false;
         }
         return true;

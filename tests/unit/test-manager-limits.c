@@ -519,6 +519,132 @@ START_TEST(test_blocked_directory) {
 }
 END_TEST
 
+/* ---- a full disk, a read-only directory ---- */
+
+/* Mount dir (inside the root) read-only onto itself. */
+static void mount_read_only(const char *dir) {
+        _cleanup_free_ char *p = path_in(root, dir);
+
+        make_dirs(p);
+        ck_assert_msg(mount(p, p, NULL, MS_BIND, NULL) == 0, "bind %s: %m", p);
+        ck_assert_msg(mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0, "remount ro %s: %m", p);
+}
+
+/* A 16 KiB tmpfs on dir (inside the root) holding file (its content kept) and a filler that takes every
+ * free page. */
+static void mount_full(const char *dir, const char *file) {
+        _cleanup_free_ char *p = path_in(root, dir), *keep = tree_read(root, file), *filler = path_in(p, "filler");
+        char page[4096] = {};
+
+        make_dirs(p);
+        ck_assert_msg(mount("tmpfs", p, "tmpfs", 0, "size=16k,mode=755") == 0, "tmpfs on %s: %m", p);
+        if (keep)
+                tree_write(root, file, keep);
+        _cleanup_close_ int fd = open(filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        ck_assert_int_ge(fd, 0);
+        while (write(fd, page, sizeof page) > 0)
+                ;
+        ck_assert_int_eq(errno, ENOSPC);
+}
+
+static void assert_no_error_rows(const Report *r) {
+        for (size_t i = 0; i < r->n; i++)
+                ck_assert_msg(strncmp(r->rows[i].col[3], "error", 5) != 0, "%s: %s", r->rows[i].col[0],
+                              r->rows[i].col[3]);
+}
+
+/* daemon.json on a full file system: its row says ENOSPC and it keeps its bytes, no temporary file stays,
+ * the drop-ins are written. Revert cannot put its original back either while the disk is full (that
+ * takes a new file): the error is reported and its original stays in the baseline until it can. */
+START_TEST(test_full_disk) {
+        _cleanup_(report_done) Report changes = {}, reverted = {}, again = {};
+        _cleanup_free_ char *error = NULL, *listing = NULL, *filler = path_in(root, "etc/docker/filler"),
+                            *written_json = NULL;
+        static const FileEntry json_baseline[] = { { LIMIT_FILE_DOCKER_JSON, admin_docker_json, 0644 } };
+
+        if (!enter_new_mountns("test_full_disk"))
+                return;
+        tree_write(root, "etc/docker/daemon.json", admin_docker_json);
+        mount_full("etc/docker", "etc/docker/daemon.json");
+
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *result = written(f);
+                if (f == LIMIT_FILE_DOCKER_JSON)
+                        assert_row(&changes, f, limit_file_path(f), "", "", "error: No space left on device");
+                else
+                        assert_row(&changes, f, limit_file_path(f), "(none)", NOFILE, result);
+        }
+        assert_file("etc/docker/daemon.json", admin_docker_json, 0644);
+        _cleanup_free_ char *docker_dir = path_in(root, "etc/docker");
+        listing = dir_list(docker_dir);
+        ck_assert_str_eq(listing, "daemon.json filler");
+
+        /* with room, daemon.json is written; full again, Revert cannot restore it */
+        ck_assert_int_eq(unlink(filler), 0);
+        apply_ok("all");
+        written_json = tree_read(root, "etc/docker/daemon.json");
+        ck_assert_str_ne(written_json, admin_docker_json);
+        mount_full("etc/docker", "etc/docker/daemon.json");
+        revert_ok(&reverted);
+        assert_row(&reverted, LIMIT_FILE_DOCKER_JSON, limit_file_path(LIMIT_FILE_DOCKER_JSON), "", "",
+                   "error: No space left on device");
+        assert_dropins_gone();
+        assert_file("etc/docker/daemon.json", written_json, 0644);
+        assert_file_baseline(json_baseline);
+
+        ck_assert_int_eq(unlink(filler), 0);
+        revert_ok(&again);
+        assert_no_error_rows(&again);
+        assert_file("etc/docker/daemon.json", admin_docker_json, 0644);
+        assert_file_baseline_empty();
+}
+END_TEST
+
+/* A read-only directory: that file's row says EROFS, the others are written. Revert has nothing to do
+ * there (the drop-in was never created, daemon.json kept its bytes and mode), so it must not fail on it:
+ * unlink() and chmod() say EROFS even when there is nothing to change. */
+typedef struct ReadOnlyCase {
+        const char *dir;
+        LimitFile file;
+} ReadOnlyCase;
+
+static const ReadOnlyCase read_only_cases[] = {
+        { "etc/systemd/system.conf.d", LIMIT_FILE_SYSTEMD },
+        { "etc/docker", LIMIT_FILE_DOCKER_JSON },
+};
+
+START_TEST(test_read_only_directory) {
+        const ReadOnlyCase *c = &read_only_cases[_i];
+        _cleanup_(report_done) Report changes = {}, reverted = {};
+        _cleanup_free_ char *error = NULL;
+
+        if (!enter_new_mountns("test_read_only_directory"))
+                return;
+        tree_write(root, "etc/docker/daemon.json", admin_docker_json);
+        mount_read_only(c->dir);
+
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *result = written(f);
+                if (f == c->file)
+                        assert_row(&changes, f, limit_file_path(f), "", "", "error: Read-only file system");
+                else
+                        ck_assert_str_eq(changes.rows[f].col[3], result);
+        }
+        if (c->file == LIMIT_FILE_DOCKER_JSON)
+                assert_file("etc/docker/daemon.json", admin_docker_json, 0644);
+        else
+                ck_assert(!tree_exists(root, rel(c->file)));
+
+        revert_ok(&reverted);
+        assert_no_error_rows(&reverted);
+        assert_dropins_gone();
+        assert_file("etc/docker/daemon.json", admin_docker_json, 0644);
+        assert_file_baseline_empty();
+}
+END_TEST
+
 /* ---- the consistency checks ---- */
 
 typedef struct CheckCase {
@@ -933,6 +1059,8 @@ static Suite *manager_limits_suite(void) {
         tcase_add_test(tc, test_docker_json_unparsable);
         tcase_add_test(tc, test_switch_profiles);
         tcase_add_loop_test(tc, test_blocked_directory, 0, ELEMENTSOF(blocked_cases));
+        tcase_add_test(tc, test_full_disk);
+        tcase_add_loop_test(tc, test_read_only_directory, 0, ELEMENTSOF(read_only_cases));
         suite_add_tcase(s, tc);
 
         tc = tcase_create("consistency");

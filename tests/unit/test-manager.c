@@ -679,6 +679,58 @@ START_TEST(test_restart_keeps_baseline) {
 }
 END_TEST
 
+/* A Revert saves "no profile" before its first write and drops each original once restored. Killed
+ * halfway (one key restored, the rest not), it leaves that state: the next start finishes it. */
+START_TEST(test_startup_finishes_revert) {
+        apply_ok("server");
+        ck_assert_int_eq(state_set_active(&m->state, NULL), 0);
+        ck_assert_int_ge(manager_save_state(m), 0);
+        write_proc("net/core/somaxconn", "4096\n");
+        m = manager_free(m);
+
+        m = manager_on_tree();
+        manager_startup(m);
+        ck_assert_ptr_null(m->profile);
+        assert_original_values();
+        assert_baseline_empty(NULL);
+
+        /* and the start after that has nothing left to do */
+        m = manager_free(m);
+        m = manager_on_tree();
+        manager_startup(m);
+        ck_assert_ptr_null(m->profile);
+        assert_baseline_empty(NULL);
+}
+END_TEST
+
+/* Temporary files of a write killed before its rename() are removed at start; nothing else is. */
+START_TEST(test_startup_removes_temp_files) {
+        static const char *const leftovers[] = {
+                "var/lib/wstuned/.#state.jsonAb12Cd",
+                "etc/security/limits.d/.#90-wstuned.confXy34Zw",
+                "etc/systemd/system/containerd.service.d/.#90-wstuned.conf000000",
+                "etc/docker/.#daemon.json0a1B2c",
+                "var/lib/prometheus/node-exporter/.#wstuned.promQwErTy",
+        };
+        static const char *const others[] = {
+                "var/lib/wstuned/state.json.Ab12Cd",
+                "etc/docker/daemon.json.backup",
+                "etc/docker/.#other.jsonAb12Cd",
+                "etc/security/limits.d/.#90-wstuned.confXy34Z",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(leftovers); i++)
+                tree_write(root, leftovers[i], "partial");
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                tree_write(root, others[i], "an admin's");
+        manager_startup(m);
+        for (size_t i = 0; i < ELEMENTSOF(leftovers); i++)
+                ck_assert_msg(!tree_exists(root, leftovers[i]), "%s left", leftovers[i]);
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                ck_assert_msg(tree_exists(root, others[i]), "%s removed", others[i]);
+}
+END_TEST
+
 START_TEST(test_startup_from_settings) {
         tree_write(root, "etc/wstuned/wstuned.json", "{\"profile\":\"client\",\"poll_interval_ms\":500}\n");
         manager_startup(m);
@@ -1031,6 +1083,8 @@ static Suite *manager_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_restart_after_reboot);
         tcase_add_test(tc, test_restart_keeps_baseline);
+        tcase_add_test(tc, test_startup_finishes_revert);
+        tcase_add_test(tc, test_startup_removes_temp_files);
         tcase_add_test(tc, test_startup_from_settings);
         tcase_add_test(tc, test_startup_broken_state);
         tcase_add_test(tc, test_revert_without_profile);

@@ -242,6 +242,61 @@ START_TEST(test_write_file_atomic_failures) {
 }
 END_TEST
 
+/* Leftovers of a write_file_atomic() killed before its rename(): ".#" + the name + six characters of
+ * mkstemp()'s alphabet. Nothing else goes, not even what looks close (an admin's "daemon.json.backup"). */
+typedef struct CleanupCase {
+        const char *name;
+        bool removed;
+} CleanupCase;
+
+static const CleanupCase cleanup_cases[] = {
+        { ".#state.jsonAb12Cd", true },
+        { ".#state.json000000", true },
+        { ".#state.jsonzzzzzz", true },
+        { "state.json", false },             /* the file itself */
+        { ".#state.jsonAb12C", false },      /* five characters */
+        { ".#state.jsonAb12Cde", false },    /* seven */
+        { ".#state.jsonAb-2Cd", false },     /* not mkstemp's alphabet */
+        { ".#state.json.Ab12C", false },
+        { ".#other.jsonAb12Cd", false },     /* another file's */
+        { ".#tate.jsonAb12Cdx", false },
+        { "#state.jsonAb12Cd", false },
+        { "state.json.Ab12Cd", false },      /* the older naming, which an admin's backup could match */
+        { ".#state.jsonAb12Cd~", false },
+};
+
+START_TEST(test_write_file_atomic_cleanup) {
+        const CleanupCase *c = &cleanup_cases[_i];
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *path = path_in(dir, "state.json");
+
+        tree_write(dir, c->name, "x");
+        ck_assert_int_eq(write_file_atomic_cleanup(path), c->removed ? 1 : 0);
+        ck_assert_msg(tree_exists(dir, c->name) != c->removed, "%s: %s", c->name, c->removed ? "kept" : "removed");
+}
+END_TEST
+
+START_TEST(test_write_file_atomic_cleanup_only_files) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *path = path_in(dir, "state.json"), *sub = path_in(dir, ".#state.jsonDir123"),
+                            *link = path_in(dir, ".#state.jsonLnk123"), *names = NULL;
+
+        /* a directory or a symbolic link of that name is not a temporary file of ours */
+        ck_assert_int_eq(mkdir(sub, 0755), 0);
+        ck_assert_int_eq(symlink("state.json", link), 0);
+        tree_write(dir, ".#state.jsonAAAAAA", "x");
+        tree_write(dir, ".#state.jsonBBBBBB", "y");
+        tree_write(dir, "state.json", "{}");
+        ck_assert_int_eq(write_file_atomic_cleanup(path), 2);
+        names = dir_list(dir);
+        ck_assert_str_eq(names, ".#state.jsonDir123 .#state.jsonLnk123 state.json");
+
+        /* a directory that does not exist has nothing to clean */
+        _cleanup_free_ char *missing = path_in(dir, "no/such/file");
+        ck_assert_int_eq(write_file_atomic_cleanup(missing), 0);
+}
+END_TEST
+
 START_TEST(test_mkdir_parents) {
         _cleanup_free_ char *dir = scratch_dir_new();
         _cleanup_free_ char *deep = path_in(dir, "var/lib/wstuned");
@@ -275,6 +330,8 @@ static Suite *util_suite(void) {
         tcase_add_test(tc, test_read_file_full);
         tcase_add_test(tc, test_write_file_atomic);
         tcase_add_test(tc, test_write_file_atomic_failures);
+        tcase_add_loop_test(tc, test_write_file_atomic_cleanup, 0, ELEMENTSOF(cleanup_cases));
+        tcase_add_test(tc, test_write_file_atomic_cleanup_only_files);
         tcase_add_test(tc, test_mkdir_parents);
         suite_add_tcase(s, tc);
         return s;
