@@ -2,7 +2,8 @@
 # test.sh - install dependencies, build, and run the whole test suite in five stages: the unit and
 # integration suites on a plain build, the system suites on the same build (the .deb in a booted
 # container, then in a qemu VM with Debian's kernel), and the unit and integration suites again on an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries);
+# AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries), and
+# under valgrind memcheck;
 # last, an optimised build of everything (tests and benchmarks too), whose warnings are errors as well.
 # Needs root (namespaces, private journald, nspawn); changes nothing on the host. Prints each
 # stage's duration and one summary line at the end.
@@ -57,6 +58,9 @@ asan() {
         build build-asan -Db_sanitize=address,undefined || { status=1; return 1; }
         run_tests build-asan --no-suite system --no-suite system-vm
 }
+# The unit tests and the integration tests' daemon under memcheck (tests/valgrind.sh): leaks and invalid
+# accesses the sanitizers do not see (uninitialised reads), on the plain build.
+memcheck() { build build || { status=1; return 1; }; run_tests build --setup valgrind --no-suite system --no-suite system-vm; }
 
 # The package is built -O2 and benchmarks want -O3: the optimiser's warnings (errors here) must show too.
 release() { build build-release --buildtype=release || { status=1; total_fail=$((total_fail + 1)); }; }
@@ -65,6 +69,7 @@ stage unit+integration plain
 stage system-container system
 stage system-vm vm
 stage asan asan
+stage valgrind memcheck
 stage release-build release
 
 summary=$(printf '%s, ' "${durations[@]}")
