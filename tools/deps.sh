@@ -7,6 +7,7 @@ PACKAGES=(
         systemd dbus-daemon dbus-bin polkitd                # journald, systemd-analyze, private bus, polkit
         iproute2 procps util-linux perl-base groff-base     # namespaces, sysctl, setpriv, test tools
         conntrack nftables                                  # pressure test: conntrack in the test's netns
+        valgrind                                            # memcheck stage (meson test --setup valgrind)
         dpkg-dev debhelper debootstrap systemd-container    # .deb build, container system test
         qemu-system-x86 e2fsprogs                           # VM system test (software emulation)
 )

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test.sh - install dependencies, build, and run the whole test suite in five stages: the unit and
+# test.sh - install dependencies, build, and run the whole test suite in stages: the unit and
 # integration suites on a plain build, the system suites on the same build (the .deb in a booted
 # container, then in a qemu VM with Debian's kernel), and the unit and integration suites again on an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries), and
