@@ -111,33 +111,35 @@ static int read_active_opens(Sampler *s, uint64_t *ret) {
 
 /* The per-destination count, when all TCP sockets together reach the ports' warn level. A local port of the
  * range is taken by connect() (or by bind() to port 0, rare for TCP clients), so since the last count the
- * busiest destination gained at most the connect()s made meanwhile: while that bound stays below the warn
- * level, counting again could not change the level and is skipped. */
+ * busiest destination gained at most the connect()s made meanwhile (ActiveOpens): while that bound stays
+ * below the warn level, counting again could not change the level and is skipped (until the count is
+ * SAMPLER_DESTINATIONS_MAX_AGE_USEC old). Once the bound reaches it, the count is taken at once; while the
+ * count itself is at or above warn, again every SAMPLER_DESTINATIONS_INTERVAL_USEC. */
 static int read_destinations(Sampler *s, const WatchSettings *w, uint64_t now, PressureSample *ret) {
-        uint64_t range = (uint64_t) ret->port_hi - ret->port_lo + 1, opens = 0;
-        double warn = w->thresholds[PRESSURE_PORTS].warn;
+        uint64_t range = (uint64_t) ret->port_hi - ret->port_lo + 1, opens = 0, bound = UINT64_MAX;
+        double at_warn = w->thresholds[PRESSURE_PORTS].warn * (double) range / 100.0;
         bool have_opens;
         int r;
 
-        if (!s->sockdiag || !ret->have_sockstat || ports_ratio(&ret->sockstat, ret->port_lo, ret->port_hi) * 100.0 < warn) {
+        if (!s->sockdiag || !ret->have_sockstat || (double) (ret->sockstat.tcp_inuse + ret->sockstat.tcp_tw) < at_warn) {
                 s->have_destinations = false;
                 return 0;
         }
         have_opens = read_active_opens(s, &opens) >= 0;
-        if (s->have_destinations && now < s->destinations_usec + SAMPLER_DESTINATIONS_INTERVAL_USEC) {
+        if (s->have_destinations && now < s->destinations_usec + SAMPLER_DESTINATIONS_MAX_AGE_USEC) {
+                bool recent = now < s->destinations_usec + SAMPLER_DESTINATIONS_INTERVAL_USEC;
+
+                if (have_opens && s->have_destinations_opens && opens >= s->destinations_opens)
+                        bound = s->destinations.sockets + (opens - s->destinations_opens);
                 ret->have_destinations = true;
                 ret->top_destination = s->destinations;
-                return 0;
-        }
-        if (s->have_destinations && have_opens && s->have_destinations_opens && opens >= s->destinations_opens &&
-            now < s->destinations_usec + SAMPLER_DESTINATIONS_MAX_AGE_USEC) {
-                uint64_t bound = s->destinations.sockets + (opens - s->destinations_opens);
-                if ((double) bound * 100.0 < warn * (double) range) {
-                        ret->have_destinations = true;
-                        ret->top_destination = s->destinations;
-                        ret->top_destination.sockets = bound;
+                if ((double) bound < at_warn) {
+                        ret->top_destination.sockets = bound; /* an upper bound, below warn */
                         return 0;
                 }
+                /* no bound (snmp unreadable), or tracking a count at warn: every interval */
+                if (recent && (bound == UINT64_MAX || (double) s->destinations.sockets >= at_warn))
+                        return 0;
         }
 
         r = sockdiag_top_destination(s->sockdiag, (uint16_t) ret->port_lo, (uint16_t) ret->port_hi, &s->destinations);
@@ -145,8 +147,10 @@ static int read_destinations(Sampler *s, const WatchSettings *w, uint64_t now, P
         s->destinations_usec = now;
         s->destinations_opens = opens;
         s->have_destinations_opens = have_opens;
-        if (r < 0)
+        if (r < 0) {
+                ret->have_destinations = false;
                 return r;
+        }
         ret->have_destinations = true;
         ret->top_destination = s->destinations;
         return 0;

@@ -27,9 +27,10 @@ int sampler_init(Sampler *s, const char *kernel_root);
 void sampler_done(Sampler *s);
 
 /* Read everything at now (CLOCK_MONOTONIC µs). Ports: the per-destination count is wanted when all TCP
- * sockets over the port range reach w's ports warn threshold; it is taken at most every
- * SAMPLER_DESTINATIONS_INTERVAL_USEC, and not at all while the last count plus the connect()s made since
- * (ActiveOpens) stays below that threshold: a server's inbound sockets hold no ephemeral port, so on a busy
- * server the count is not taken again for SAMPLER_DESTINATIONS_MAX_AGE_USEC. Between counts the sample
- * carries that upper bound. A source that cannot be read leaves its have_* false. Never fails. */
+ * sockets over the port range reach w's ports warn threshold. It is not taken again while the last count plus
+ * the connect()s made since (ActiveOpens) stays below that threshold (a server's inbound sockets hold no
+ * ephemeral port, so a busy server is not recounted), but at once when that bound reaches it, and every
+ * SAMPLER_DESTINATIONS_INTERVAL_USEC while the count is at warn; at least every
+ * SAMPLER_DESTINATIONS_MAX_AGE_USEC. Between counts the sample carries the last count, or the bound when
+ * that is below warn. A source that cannot be read leaves its have_* false. Never fails. */
 void sampler_read(Sampler *s, const WatchSettings *w, uint64_t now, PressureSample *ret);
