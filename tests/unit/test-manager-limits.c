@@ -526,8 +526,7 @@ static void mount_read_only(const char *dir) {
         _cleanup_free_ char *p = path_in(root, dir);
 
         make_dirs(p);
-        ck_assert_msg(mount(p, p, NULL, MS_BIND, NULL) == 0, "bind %s: %m", p);
-        ck_assert_msg(mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == 0, "remount ro %s: %m", p);
+        bind_read_only(p);
 }
 
 /* A 16 KiB tmpfs on dir (inside the root) holding file (its content kept) and a filler that takes every
