@@ -83,6 +83,7 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         _cleanup_(report_done) Report changes = {};
         const char *name;
         uint64_t flags;
+        char shown[QUOTED_MAX];
         uid_t uid;
         int r;
 
@@ -91,8 +92,8 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
                 return r;
         if (name[0] && !profile_name_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "invalid profile name \"%.*s\": use 1-%u of A-Z a-z 0-9 _ . -", 80, name,
-                                         PROFILE_NAME_MAX);
+                                         "invalid profile name \"%s\": use 1-%u of A-Z a-z 0-9 _ . -",
+                                         utf8_quote(name, shown, sizeof shown), PROFILE_NAME_MAX);
         if (flags & ~APPLY_FLAGS_ALL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown flags 0x%" PRIx64,
                                          flags & ~APPLY_FLAGS_ALL);
@@ -168,7 +169,7 @@ static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *
                 { "time_wait", offsetof(PlanOptions, time_wait) },
         };
         const char *name, *contents;
-        char type;
+        char type, shown[QUOTED_MAX];
         int r;
 
         r = sd_bus_message_read(call, "s", &name);
@@ -194,7 +195,8 @@ static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *
                 o->fd_overhead = v;
                 return r;
         }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"", name);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"",
+                                 utf8_quote(name, shown, sizeof shown));
 }
 
 static int append_plan(sd_bus_message *reply, const Plan *plan) {
@@ -220,6 +222,7 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
         _cleanup_(plan_machine_done) PlanMachine machine = {};
         _cleanup_(plan_done) Plan plan = {};
         const char *role;
+        char shown[QUOTED_MAX];
         uint32_t connections;
         PlanOptions o;
         PlanRole rl;
@@ -231,7 +234,7 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
         rl = plan_role_from_string(role);
         if (rl < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "role \"%s\" is not \"server\" or \"client\"",
-                                         role);
+                                         utf8_quote(role, shown, sizeof shown));
         plan_options_init(&o, rl);
         o.connections = connections;
         r = sd_bus_message_enter_container(call, 'a', "{sv}");

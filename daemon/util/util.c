@@ -278,3 +278,19 @@ bool utf8_is_valid(const char *s) {
         }
         return true;
 }
+
+char *utf8_quote(const char *s, char *buf, size_t size) {
+        size_t n = strlen(s);
+
+        if (n < size) {
+                memcpy(buf, s, n + 1);
+                return buf;
+        }
+        /* s[n] is the first byte left out: while it continues a character, that character goes too */
+        n = size - 4;
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;
+        memcpy(buf, s, n);
+        memcpy(buf + n, "...", 4);
+        return buf;
+}
