@@ -404,9 +404,42 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+/* sd-bus answers the standard interfaces' calls itself, reading the arguments it needs and ignoring any after
+ * them: Introspect("x") got the XML, Ping(1) a reply. A filter runs before that and refuses such a call with
+ * the error sd-bus gives for a wrong signature on the vtable's own methods. */
+static const struct {
+        const char *interface, *member, *signature;
+} standard_methods[] = {
+        { "org.freedesktop.DBus.Peer", "Ping", "" },
+        { "org.freedesktop.DBus.Peer", "GetMachineId", "" },
+        { "org.freedesktop.DBus.Introspectable", "Introspect", "" },
+        { "org.freedesktop.DBus.Properties", "Get", "ss" },
+        { "org.freedesktop.DBus.Properties", "GetAll", "s" },
+        { "org.freedesktop.DBus.Properties", "Set", "ssv" },
+};
+
+static int filter_standard_arguments(sd_bus_message *call, void *userdata, sd_bus_error *ret_error) {
+        for (size_t i = 0; i < ELEMENTSOF(standard_methods); i++) {
+                if (sd_bus_message_is_method_call(call, standard_methods[i].interface, standard_methods[i].member) <= 0)
+                        continue;
+                const char *signature = strempty(sd_bus_message_get_signature(call, true));
+                if (streq(signature, standard_methods[i].signature))
+                        return 0;
+                (void) sd_bus_reply_method_errorf(call, SD_BUS_ERROR_INVALID_ARGS,
+                                                  "Invalid arguments '%s' to call %s.%s(), expecting '%s'.", signature,
+                                                  standard_methods[i].interface, standard_methods[i].member,
+                                                  standard_methods[i].signature);
+                return 1; /* handled */
+        }
+        return 0;
+}
+
 int bus_manager_attach(Manager *m) {
         int r;
 
+        r = sd_bus_add_filter(m->bus, NULL, filter_standard_arguments, m);
+        if (r < 0)
+                return r;
         r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return r;
