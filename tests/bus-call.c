@@ -8,7 +8,8 @@
  *     Arguments as busctl(1) takes them: an array is its element count, then the elements; a variant its
  *     signature, then its value; struct and dict entry fields in order. Doubles take nan, inf and -inf.
  *     A string argument "@N*TEXT" is TEXT repeated N times (one argv string is at most 128 KiB, so a
- *     1 MB string cannot be given as it is).
+ *     1 MB string cannot be given as it is); an array count "@N" makes N elements, all from the one
+ *     element's arguments that follow (argv cannot hold a million of them).
  *     Prints "reply SIGNATURE" (exit 0) or "error NAME: MESSAGE" (exit 1).
  *
  *   bus-call --raw-get HEX
@@ -164,13 +165,19 @@ static int append_args(sd_bus_message *m, const char *signature, size_t len, cha
                         a = next_arg(args);
                         if (!a)
                                 return -EINVAL;
+                        /* "@N": N elements, all made from the one element's arguments that follow */
+                        bool repeat = a[0] == '@';
                         errno = 0;
-                        n = strtoull(a, &end, 10);
-                        if (errno || end == a || *end)
+                        n = strtoull(a + repeat, &end, 10);
+                        if (errno || end == a + repeat || *end || (repeat && n == 0))
                                 return -EINVAL;
+                        char **first = *args;
                         r = sd_bus_message_open_container(m, 'a', type + 1);
-                        for (unsigned long long j = 0; r >= 0 && j < n; j++)
+                        for (unsigned long long j = 0; r >= 0 && j < n; j++) {
+                                if (repeat)
+                                        *args = first;
                                 r = append_args(m, type + 1, k - 1, args);
+                        }
                         if (r >= 0)
                                 r = sd_bus_message_close_container(m);
                         break;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # test-bad-input.sh - every method of the bus API called with bad input: wrong signatures, too many and
-# too long arguments, unknown flag bits, empty, huge and malformed names, NaN and infinite doubles,
-# unknown methods, interfaces, objects and properties, read-only properties written, and strings that
-# are not UTF-8 or hold a NUL. Each call in the table gets exactly the error it names; after each one the
-# daemon still answers Ping and Verify, and nothing changed: the state file, the files under /etc and
-# the namespace's sysctls are what they were before the table.
+# too long arguments (up to a 32 MB message), unknown flag bits, empty, huge and malformed names, NaN and
+# infinite doubles, unknown methods, interfaces, objects and properties, read-only properties written,
+# and strings that are not UTF-8 or hold a NUL. Each call in the table gets exactly the error it names;
+# after each one the daemon still answers Ping and Verify, and nothing changed: the state file, the files
+# under /etc and the namespace's sysctls are what they were before the table. At the end the daemon's
+# memory is back to its working size.
 #
 # The calls are made with tests/bus-call, which prints the error's name (busctl prints only the message;
 # dbus-send cannot build a{sv} arguments or 1 MB strings). busctl can send NaN and infinities as well
@@ -117,14 +118,17 @@ row "nobody: Apply \"\" without an active profile" $NO_PROFILE "" nobody:M Apply
 
 check_rc "apply ws-server" 0 busctl --system call io.wstune.wstuned1 "$PATH_" "$MANAGER" Apply st ws-server 0
 SNAPSHOT=$(snapshot)
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$WSTUNED_PID/status"; }
+RSS_BEFORE=$(rss_kb)
 
 # Get(as keys)
 row "Get without arguments" $INVALID "" M Get
 row "Get(s) instead of as" $INVALID "" M Get s net.core.somaxconn
 row "Get(as, s): one argument too many" $INVALID "" M Get ass 1 net.core.somaxconn x
 row "Get(ai)" $INVALID "" M Get ai 1 5
-row "Get of 1025 keys" $INVALID 'too many keys \(1025\), at most 1024' M Get as 1025 "${K1025[@]}"
-row "Get of 100000 keys" $INVALID 'too many keys \(100000\)' M Get as 100000 "${K100000[@]}"
+row "Get of 1025 keys" $INVALID 'too many keys: at most 1024' M Get as 1025 "${K1025[@]}"
+row "Get of 100000 keys" $INVALID 'too many keys: at most 1024' M Get as 100000 "${K100000[@]}"
+row "Get of 4000000 empty keys (a 32 MB message)" $INVALID 'too many keys: at most 1024' M Get as @4000000 ""
 row "Get of 1024 keys, the most" "reply a(ssss)" "" M Get as 1024 "${K1024[@]}"
 row "Get of a 1 MB key" $INVALID '"k{80}\.\.\.": key name too long$' M Get as 1 "@1048576*k"
 row "Get of an empty key" $INVALID 'empty key name' M Get as 1 ""
@@ -202,6 +206,10 @@ row "Plan role SERVER" $INVALID 'role "SERVER" is not' M Plan 'usa{sv}' 15000 SE
 row "Plan role of 1 MB" $INVALID 'role "r{80}\.\.\." is not' M Plan 'usa{sv}' 15000 "@1048576*r" 0
 row "Plan role whose 80-byte cut is inside a character" $INVALID 'role "a{79}\.\.\." is not' M Plan 'usa{sv}' 15000 \
         "$cut_utf8" 0
+row "Plan with 65 options" $INVALID 'too many options: at most 64' M Plan 'usa{sv}' 15000 server @65 ramp d 5
+row "Plan with 1000000 options" $INVALID 'too many options: at most 64' M Plan 'usa{sv}' 15000 server @1000000 \
+        ramp d 5
+row "Plan with 64 options, the most" "reply sa(sssds)as" "" M Plan 'usa{sv}' 15000 server @64 ramp d 5
 row "Plan option colour" $INVALID 'unknown option "colour"' M Plan 'usa{sv}' 15000 server 1 colour s red
 row "Plan option \"\"" $INVALID 'unknown option ""' M Plan 'usa{sv}' 15000 server 1 "" s red
 row "Plan option of a 1 MB name" $INVALID 'unknown option "o{80}\.\.\."' M Plan 'usa{sv}' 15000 server 1 \
@@ -260,6 +268,13 @@ row "the Manager on /" $UNKNOWN_OBJECT "" /:$MANAGER Verify
 
 echo "# $ROWS calls in the table"
 check_eq "nothing changed over the whole table" "$SNAPSHOT" "$(snapshot)"
+# The 32 MB message and the 1 MB strings passed through the daemon: its memory is back to its working size
+# (not under memcheck, whose own memory this would be).
+if [ -z "${WSTUNED_WRAPPER:-}" ]; then
+        rss=$(rss_kb)
+        [ "$rss" -le $((RSS_BEFORE + 1024)) ] && pass "daemon VmRSS $rss kB, within 1 MB of $RSS_BEFORE kB before the table" ||
+                fail "daemon VmRSS within 1 MB of before the table" "before: $RSS_BEFORE kB, after: $rss kB"
+fi
 check_rc "the daemon is the same process" 0 kill -0 "$WSTUNED_PID"
 check_rc "wstunectl verify holds" 0 wstunectl verify
 check_no_match "no daemon error logged" "Failed|failed to send|Assertion" "$(cat "$SB/wstuned.log")"
