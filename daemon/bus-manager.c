@@ -522,9 +522,19 @@ void bus_manager_publish(Manager *m) {
 
 void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
                               const char *action) {
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key,
-                                          expected, actual, action);
+        _cleanup_free_ char *escaped = NULL;
+
+        if (!m->bus)
+                return;
+        /* another writer's value may be any bytes; the bus takes only UTF-8 */
+        if (actual && !utf8_is_valid(actual)) {
+                escaped = utf8_escape_invalid(actual);
+                if (!escaped)
+                        return;
+                actual = escaped;
+        }
+        (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key, expected,
+                                  actual, action);
 }
 
 void bus_manager_emit_pressure_changed(Manager *m, const char *resource, const char *level, double ratio) {

@@ -72,6 +72,32 @@ START_TEST(test_utf8_is_valid) {
 }
 END_TEST
 
+typedef struct EscapeCase {
+        const char *s, *expected;
+} EscapeCase;
+
+static const EscapeCase escape_cases[] = {
+        { "", "" },
+        { "vm", "vm" },
+        { "a\xff" "b", "a\\xff" "b" },
+        { "\xc3\xa9", "\xc3\xa9" },                     /* é stays */
+        { "\xc3", "\\xc3" },                           /* truncated at the end */
+        { "\xc3(", "\\xc3(" },                         /* bad continuation: the lead byte alone */
+        { "\xc0\xaf", "\\xc0\\xaf" },                  /* overlong '/' */
+        { "\xed\xa0\x80", "\\xed\\xa0\\x80" },         /* surrogate */
+        { "\xe2\x82\xac\x80", "\xe2\x82\xac\\x80" },    /* stray continuation after € */
+        { "\xff\xfe\xfd", "\\xff\\xfe\\xfd" },          /* four times as long: the most */
+};
+
+START_TEST(test_utf8_escape_invalid) {
+        const EscapeCase *c = &escape_cases[_i];
+        _cleanup_free_ char *e = utf8_escape_invalid(c->s);
+
+        ck_assert_str_eq(e, c->expected);
+        ck_assert(utf8_is_valid(e));
+}
+END_TEST
+
 typedef struct QuoteCase {
         const char *s;
         size_t size;
@@ -320,6 +346,7 @@ static Suite *util_suite(void) {
         tc = tcase_create("strings");
         tcase_add_loop_test(tc, test_path_join_root, 0, ELEMENTSOF(join_cases));
         tcase_add_loop_test(tc, test_utf8_is_valid, 0, ELEMENTSOF(utf8_cases));
+        tcase_add_loop_test(tc, test_utf8_escape_invalid, 0, ELEMENTSOF(escape_cases));
         tcase_add_loop_test(tc, test_utf8_quote, 0, ELEMENTSOF(quote_cases));
         tcase_add_test(tc, test_utf8_quote_long);
         tcase_add_loop_test(tc, test_text_position, 0, ELEMENTSOF(position_cases));
