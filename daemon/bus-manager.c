@@ -12,8 +12,8 @@
 #include "watch.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
-#define PLAN_OPTIONS_MAX 64u /* entries in Plan's options: 7 names, each may come more than once */
 #define APPLY_FLAGS_ALL APPLY_FLAG_DRY_RUN
+#define PLAN_OPTIONS_MAX 64u /* entries in Plan's options: 7 names, each may come more than once */
 
 static int append_report(sd_bus_message *reply, const Report *report) {
         int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
