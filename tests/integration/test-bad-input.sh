@@ -272,8 +272,11 @@ check_eq "nothing changed over the whole table" "$SNAPSHOT" "$(snapshot)"
 # (not under memcheck, whose own memory this would be, nor ASan, which keeps freed memory in quarantine).
 if [ -z "${WSTUNED_WRAPPER:-}" ] && ! grep -q libasan "/proc/$WSTUNED_PID/maps"; then
         rss=$(rss_kb)
-        [ "$rss" -le $((RSS_BEFORE + 1024)) ] && pass "daemon VmRSS $rss kB, within 1 MB of $RSS_BEFORE kB before the table" ||
+        if [ "$rss" -le $((RSS_BEFORE + 1024)) ]; then
+                pass "daemon VmRSS $rss kB, within 1 MB of $RSS_BEFORE kB before the table"
+        else
                 fail "daemon VmRSS within 1 MB of before the table" "before: $RSS_BEFORE kB, after: $rss kB"
+        fi
 fi
 check_rc "the daemon is the same process" 0 kill -0 "$WSTUNED_PID"
 check_rc "wstunectl verify holds" 0 wstunectl verify
