@@ -13,6 +13,7 @@
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
 #define APPLY_FLAGS_ALL APPLY_FLAG_DRY_RUN
+#define PLAN_OPTIONS_MAX 64u /* entries in Plan's options: 7 names, each may come more than once */
 
 static int append_report(sd_bus_message *reply, const Report *report) {
         int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
@@ -56,16 +57,36 @@ static int bus_error_from_manager(sd_bus_error *error, int r, const char *messag
 
 static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_strv_free_ char **keys = NULL;
         _cleanup_free_ char *message = NULL;
         _cleanup_(report_done) Report entries = {};
+        const char *keys[MANAGER_GET_KEYS_MAX + 1];
+        size_t n = 0;
         int r;
 
-        r = sd_bus_message_read_strv(call, &keys);
+        /* The keys stay in the message, and reading stops past the cap: sd_bus_message_read_strv() copies
+         * every string of the array first, quadratic in their number (100,000 keys held the daemon 1.3 s,
+         * a million longer than a caller's timeout) and leaving the heap grown. */
+        r = sd_bus_message_enter_container(call, 'a', "s");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *key;
+                r = sd_bus_message_read_basic(call, 's', &key);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                if (n == MANAGER_GET_KEYS_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "too many keys: at most %u",
+                                                 MANAGER_GET_KEYS_MAX);
+                keys[n++] = key;
+        }
+        keys[n] = NULL;
+        r = sd_bus_message_exit_container(call);
         if (r < 0)
                 return r;
 
-        r = manager_get(m, keys, &entries, &message);
+        r = manager_get(m, (char *const *) keys, &entries, &message);
         if (r == -EINVAL || r == -E2BIG)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
         if (r == -ENOENT)
@@ -83,6 +104,7 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         _cleanup_(report_done) Report changes = {};
         const char *name;
         uint64_t flags;
+        char shown[QUOTED_MAX];
         uid_t uid;
         int r;
 
@@ -91,8 +113,8 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
                 return r;
         if (name[0] && !profile_name_is_valid(name))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "invalid profile name \"%.*s\": use 1-%u of A-Z a-z 0-9 _ . -", 80, name,
-                                         PROFILE_NAME_MAX);
+                                         "invalid profile name \"%s\": use 1-%u of A-Z a-z 0-9 _ . -",
+                                         utf8_quote(name, shown, sizeof shown), PROFILE_NAME_MAX);
         if (flags & ~APPLY_FLAGS_ALL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown flags 0x%" PRIx64,
                                          flags & ~APPLY_FLAGS_ALL);
@@ -168,7 +190,7 @@ static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *
                 { "time_wait", offsetof(PlanOptions, time_wait) },
         };
         const char *name, *contents;
-        char type;
+        char type, shown[QUOTED_MAX];
         int r;
 
         r = sd_bus_message_read(call, "s", &name);
@@ -194,7 +216,8 @@ static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *
                 o->fd_overhead = v;
                 return r;
         }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"", name);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"",
+                                 utf8_quote(name, shown, sizeof shown));
 }
 
 static int append_plan(sd_bus_message *reply, const Plan *plan) {
@@ -220,6 +243,7 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
         _cleanup_(plan_machine_done) PlanMachine machine = {};
         _cleanup_(plan_done) Plan plan = {};
         const char *role;
+        char shown[QUOTED_MAX];
         uint32_t connections;
         PlanOptions o;
         PlanRole rl;
@@ -231,13 +255,16 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
         rl = plan_role_from_string(role);
         if (rl < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "role \"%s\" is not \"server\" or \"client\"",
-                                         role);
+                                         utf8_quote(role, shown, sizeof shown));
         plan_options_init(&o, rl);
         o.connections = connections;
         r = sd_bus_message_enter_container(call, 'a', "{sv}");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
+        for (size_t n = 0; (r = sd_bus_message_enter_container(call, 'e', "sv")) > 0; n++) {
+                if (n == PLAN_OPTIONS_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "too many options: at most %u",
+                                                 PLAN_OPTIONS_MAX);
                 r = read_plan_option(call, &o, error);
                 if (r < 0)
                         return r;
@@ -401,9 +428,42 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+/* sd-bus answers the standard interfaces' calls itself, reading the arguments it needs and ignoring any after
+ * them: Introspect("x") got the XML, Ping(1) a reply. A filter runs before that and refuses such a call with
+ * the error sd-bus gives for a wrong signature on the vtable's own methods. */
+static const struct {
+        const char *interface, *member, *signature;
+} standard_methods[] = {
+        { "org.freedesktop.DBus.Peer", "Ping", "" },
+        { "org.freedesktop.DBus.Peer", "GetMachineId", "" },
+        { "org.freedesktop.DBus.Introspectable", "Introspect", "" },
+        { "org.freedesktop.DBus.Properties", "Get", "ss" },
+        { "org.freedesktop.DBus.Properties", "GetAll", "s" },
+        { "org.freedesktop.DBus.Properties", "Set", "ssv" },
+};
+
+static int filter_standard_arguments(sd_bus_message *call, void *userdata, sd_bus_error *ret_error) {
+        for (size_t i = 0; i < ELEMENTSOF(standard_methods); i++) {
+                if (sd_bus_message_is_method_call(call, standard_methods[i].interface, standard_methods[i].member) <= 0)
+                        continue;
+                const char *signature = strempty(sd_bus_message_get_signature(call, true));
+                if (streq(signature, standard_methods[i].signature))
+                        return 0;
+                (void) sd_bus_reply_method_errorf(call, SD_BUS_ERROR_INVALID_ARGS,
+                                                  "Invalid arguments '%s' to call %s.%s(), expecting '%s'.", signature,
+                                                  standard_methods[i].interface, standard_methods[i].member,
+                                                  standard_methods[i].signature);
+                return 1; /* handled */
+        }
+        return 0;
+}
+
 int bus_manager_attach(Manager *m) {
         int r;
 
+        r = sd_bus_add_filter(m->bus, NULL, filter_standard_arguments, m);
+        if (r < 0)
+                return r;
         r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return r;
@@ -462,9 +522,19 @@ void bus_manager_publish(Manager *m) {
 
 void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
                               const char *action) {
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key,
-                                          expected, actual, action);
+        _cleanup_free_ char *escaped = NULL;
+
+        if (!m->bus)
+                return;
+        /* another writer's value may be any bytes; the bus takes only UTF-8 */
+        if (actual && !utf8_is_valid(actual)) {
+                escaped = utf8_escape_invalid(actual);
+                if (!escaped)
+                        return;
+                actual = escaped;
+        }
+        (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key, expected,
+                                  actual, action);
 }
 
 void bus_manager_emit_pressure_changed(Manager *m, const char *resource, const char *level, double ratio) {

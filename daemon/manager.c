@@ -696,7 +696,7 @@ void manager_startup(Manager *m) {
 
 int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error) {
         const char *reason;
-        char buf[128];
+        char buf[128], shown[QUOTED_MAX];
         int r;
 
         if (strv_length(keys) > MANAGER_GET_KEYS_MAX)
@@ -722,7 +722,8 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                         return errorf(ret_error, -EINVAL, "invalid key name (not UTF-8)");
                 r = sysctl_key_to_path(*key, &path, &reason);
                 if (r == -EINVAL)
-                        return errorf(ret_error, r, "invalid key name \"%s\": %s", *key, reason);
+                        return errorf(ret_error, r, "invalid key name \"%s\": %s",
+                                      utf8_quote(*key, shown, sizeof shown), reason);
                 if (r < 0)
                         return r;
 

@@ -16,6 +16,7 @@
 #include "state.h"
 
 #define MANAGER_GET_KEYS_MAX 1024u
+#define CALLER_UIDS_MAX 16u /* bus callers whose uid polkit.c remembers */
 
 typedef enum KeyState {
         KEY_STATE_OK,
@@ -95,6 +96,11 @@ typedef struct Manager {
         uint64_t uevent_usec; /* when the last relevant uevent arrived */
         AuthQuery *auth_queries;
         unsigned n_auth_queries;
+        struct {
+                char *sender; /* a unique bus name */
+                uid_t uid;
+        } caller_uids[CALLER_UIDS_MAX]; /* a ring, see polkit.c */
+        unsigned caller_uids_next;
 
         /* last values announced with PropertiesChanged */
         char *published_profile;

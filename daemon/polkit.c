@@ -6,7 +6,12 @@
  * without replying; when polkit answers, the verdict is stored on an AuthQuery keyed by the original
  * message and that message is queued again with sd_bus_enqueue_for_read(), so the handler runs a
  * second time, finds the verdict and acts or refuses. When polkit is not on the bus, non-root callers
- * are refused. The number of queries in flight is capped. */
+ * are refused. The number of queries in flight is capped.
+ *
+ * Who the caller is comes from the broker (GetConnectionCredentials), a synchronous round trip during
+ * which the daemon serves nobody else. A connection's uid is fixed when it connects and the bus never
+ * hands a unique name out twice, so the last few answers are kept (a small ring): a client that calls
+ * again, and the second pass of a call after polkit answered, cost no round trip. */
 #include "bus-errors.h"
 #include "polkit.h"
 
@@ -42,6 +47,8 @@ void auth_queries_free(Manager *m) {
                 auth_query_free(q);
         }
         m->n_auth_queries = 0;
+        for (size_t i = 0; i < CALLER_UIDS_MAX; i++)
+                m->caller_uids[i].sender = mfree(m->caller_uids[i].sender);
 }
 
 static int polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -80,14 +87,37 @@ static int polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
-static int caller_uid(sd_bus_message *call, uid_t *ret) {
+static int caller_uid(Manager *m, sd_bus_message *call, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(call);
+        uid_t uid;
         int r;
+
+        /* Only unique names (":1.42"): a well-known name can move to another connection. */
+        bool unique = sender && sender[0] == ':';
+        for (size_t i = 0; unique && i < CALLER_UIDS_MAX; i++)
+                if (streq_ptr(m->caller_uids[i].sender, sender)) {
+                        *ret = m->caller_uids[i].uid;
+                        return 0;
+                }
 
         r = sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
         if (r < 0)
                 return r;
-        return sd_bus_creds_get_euid(creds, ret);
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (unique) {
+                char *copy = strdup(sender);
+                if (copy) {
+                        unsigned i = m->caller_uids_next++ % CALLER_UIDS_MAX;
+                        free(m->caller_uids[i].sender);
+                        m->caller_uids[i].sender = copy;
+                        m->caller_uids[i].uid = uid;
+                }
+        }
+        *ret = uid;
+        return 0;
 }
 
 int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_error *error) {
@@ -96,7 +126,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
         uid_t uid;
         int r;
 
-        r = caller_uid(call, &uid);
+        r = caller_uid(m, call, &uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot identify the caller: %s", strerror(-r));
         *ret_uid = uid;

@@ -14,4 +14,5 @@
  * or a negative errno with error set (AccessDenied, LimitsExceeded). *ret_uid is the caller. */
 int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_error *error);
 
+/* Drop the queries in flight and the remembered callers. */
 void auth_queries_free(Manager *m);

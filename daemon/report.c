@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* report.c - rows of four strings. */
+/* report.c - rows of four strings. The rows go onto the bus, which refuses a string that is not UTF-8 (and
+ * with it the whole reply): a value that is not, read from the kernel, is kept with its bad bytes as \xNN. */
 #include "report.h"
 #include "util/util.h"
 
@@ -20,7 +21,8 @@ int report_add(Report *r, const char *a, const char *b, const char *c, const cha
                 r->allocated = want;
         }
         for (size_t i = 0; i < 4; i++) {
-                row.col[i] = strdup(strempty(src[i]));
+                const char *v = strempty(src[i]);
+                row.col[i] = utf8_is_valid(v) ? strdup(v) : utf8_escape_invalid(v);
                 if (!row.col[i]) {
                         for (size_t j = 0; j < i; j++)
                                 free(row.col[j]);

@@ -316,35 +316,77 @@ int errorf(char **ret_error, int err, const char *fmt, ...) {
         return err;
 }
 
-bool utf8_is_valid(const char *s) {
-        const unsigned char *p = (const unsigned char *) s;
+/* Length of the valid UTF-8 sequence at p (1-4 bytes), 0 when the bytes there are not one. Never reads past
+ * a NUL: it is not a continuation byte. */
+static size_t utf8_sequence(const unsigned char *p) {
+        unsigned cp, n;
 
-        while (*p) {
-                unsigned cp, n;
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                } else if ((*p & 0xe0) == 0xc0) {
-                        cp = *p & 0x1f;
-                        n = 1;
-                } else if ((*p & 0xf0) == 0xe0) {
-                        cp = *p & 0x0f;
-                        n = 2;
-                } else if ((*p & 0xf8) == 0xf0) {
-                        cp = *p & 0x07;
-                        n = 3;
-                } else
+        if (*p < 0x80)
+                return 1;
+        else if ((*p & 0xe0) == 0xc0) {
+                cp = *p & 0x1f;
+                n = 1;
+        } else if ((*p & 0xf0) == 0xe0) {
+                cp = *p & 0x0f;
+                n = 2;
+        } else if ((*p & 0xf8) == 0xf0) {
+                cp = *p & 0x07;
+                n = 3;
+        } else
+                return 0;
+        for (unsigned i = 1; i <= n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                return 0;
+        return n + 1;
+}
+
+bool utf8_is_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_sequence(p);
+                if (n == 0)
                         return false;
-                p++;
-                for (unsigned i = 0; i < n; i++, p++) {
-                        if ((*p & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (*p & 0x3f);
-                }
-                /* overlong forms, surrogates, beyond U+10FFFF */
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-                        return false;
+                p += n;
         }
         return true;
+}
+
+char *utf8_escape_invalid(const char *s) {
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_sequence(p);
+                if (n == 0) {
+                        o += sprintf(o, "\\x%02x", *p++);
+                        continue;
+                }
+                memcpy(o, p, n);
+                o += n;
+                p += n;
+        }
+        *o = '\0';
+        return out;
+}
+
+char *utf8_quote(const char *s, char *buf, size_t size) {
+        size_t n = strlen(s);
+
+        if (n < size) {
+                memcpy(buf, s, n + 1);
+                return buf;
+        }
+        /* s[n] is the first byte left out: while it continues a character, that character goes too */
+        n = size - 4;
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;
+        memcpy(buf, s, n);
+        memcpy(buf + n, "...", 4);
+        return buf;
 }

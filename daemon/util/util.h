@@ -128,3 +128,16 @@ int errorf(char **ret_error, int err, const char *fmt, ...) _printf_(3, 4);
 
 /* Whether s is valid UTF-8 (D-Bus rejects strings that are not). */
 bool utf8_is_valid(const char *s);
+
+/* s with every byte that is not part of a valid UTF-8 sequence written as \xNN (malloc'd): for values read
+ * from the kernel or a file that are to go onto the bus (kernel.hostname and kernel.core_pattern may hold any
+ * bytes). NULL when out of memory. */
+char *utf8_escape_invalid(const char *s);
+
+#define QUOTED_MAX 84u /* a buffer for utf8_quote(): 80 bytes of the value, "..." and the NUL */
+
+/* s, valid UTF-8, to quote back in an error message: copied into buf (size >= 4) whole when it fits, else
+ * cut on a character boundary with "..." appended. A caller's 1 MB value is not echoed back, and the
+ * message stays UTF-8: the bus refuses to send a string that is not, and the caller would get no reply.
+ * Returns buf. */
+char *utf8_quote(const char *s, char *buf, size_t size);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* test-util.c - util/: path joining, file reading with a cap, atomic replace, UTF-8, positions. */
+/* test-util.c - util/: path joining, file reading with a cap, atomic replace, UTF-8 and quoting, positions. */
 #include <sys/stat.h>
 
 #include "test-helpers.h"
@@ -69,6 +69,86 @@ START_TEST(test_utf8_is_valid) {
         const Utf8Case *c = &utf8_cases[_i];
 
         ck_assert_msg(utf8_is_valid(c->s) == c->valid, "case %d: expected %s", _i, c->valid ? "valid" : "invalid");
+}
+END_TEST
+
+typedef struct EscapeCase {
+        const char *s, *expected;
+} EscapeCase;
+
+static const EscapeCase escape_cases[] = {
+        { "", "" },
+        { "vm", "vm" },
+        { "a\xff" "b", "a\\xff" "b" },
+        { "\xc3\xa9", "\xc3\xa9" },                     /* é stays */
+        { "\xc3", "\\xc3" },                           /* truncated at the end */
+        { "\xc3(", "\\xc3(" },                         /* bad continuation: the lead byte alone */
+        { "\xc0\xaf", "\\xc0\\xaf" },                  /* overlong '/' */
+        { "\xed\xa0\x80", "\\xed\\xa0\\x80" },         /* surrogate */
+        { "\xe2\x82\xac\x80", "\xe2\x82\xac\\x80" },    /* stray continuation after € */
+        { "\xff\xfe\xfd", "\\xff\\xfe\\xfd" },          /* four times as long: the most */
+};
+
+START_TEST(test_utf8_escape_invalid) {
+        const EscapeCase *c = &escape_cases[_i];
+        _cleanup_free_ char *e = utf8_escape_invalid(c->s);
+
+        ck_assert_str_eq(e, c->expected);
+        ck_assert(utf8_is_valid(e));
+}
+END_TEST
+
+typedef struct QuoteCase {
+        const char *s;
+        size_t size;
+        const char *expected;
+} QuoteCase;
+
+static const QuoteCase quote_cases[] = {
+        { "", 8, "" },
+        { "ws-server", 10, "ws-server" },                      /* fits exactly with its NUL */
+        { "ws-server", 9, "ws-se..." },                        /* one byte too long: cut to size - 4 */
+        { "abcdefgh", 4, "..." },                              /* nothing of it fits */
+        { "abc\xc3\xa9xyz", 8, "abc..." },                    /* é would be cut in half: it goes */
+        { "abcd\xc3\xa9xyz", 8, "abcd..." },                  /* é starts at the cut */
+        { "ab\xc3\xa9xyzw", 8, "ab\xc3\xa9..." },              /* é fits whole */
+        { "ab\xf0\x9f\x98\x80xyz", 8, "ab..." },               /* U+1F600, four bytes, cut after two */
+        { "a\xf0\x9f\x98\x80xyzw", 9, "a\xf0\x9f\x98\x80..." }, /* it fits */
+        { "\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 8, "\xe2\x82\xac..." },
+};
+
+START_TEST(test_utf8_quote) {
+        const QuoteCase *c = &quote_cases[_i];
+        char buf[QUOTED_MAX];
+
+        ck_assert_uint_le(c->size, sizeof buf);
+        ck_assert_str_eq(utf8_quote(c->s, buf, c->size), c->expected);
+        ck_assert_uint_lt(strlen(buf), c->size);
+        ck_assert(utf8_is_valid(buf));
+}
+END_TEST
+
+START_TEST(test_utf8_quote_long) {
+        _cleanup_free_ char *s = malloc(1024 * 1024 + 1);
+        char buf[QUOTED_MAX];
+
+        ck_assert_ptr_nonnull(s);
+        /* 'a' then 2-byte characters: every cut point falls inside one at some offset */
+        for (size_t shift = 0; shift < 2; shift++) {
+                size_t n = 0;
+                for (size_t i = 0; i < shift; i++)
+                        s[n++] = 'a';
+                while (n + 2 <= 1024 * 1024) {
+                        s[n++] = (char) 0xc3;
+                        s[n++] = (char) 0xb8; /* ø */
+                }
+                s[n] = '\0';
+                utf8_quote(s, buf, sizeof buf);
+                ck_assert(utf8_is_valid(buf));
+                ck_assert_uint_ge(strlen(buf), QUOTED_MAX - 5);
+                ck_assert_uint_le(strlen(buf), QUOTED_MAX - 1);
+                ck_assert_str_eq(buf + strlen(buf) - 3, "...");
+        }
 }
 END_TEST
 
@@ -321,6 +401,9 @@ static Suite *util_suite(void) {
         tc = tcase_create("strings");
         tcase_add_loop_test(tc, test_path_join_root, 0, ELEMENTSOF(join_cases));
         tcase_add_loop_test(tc, test_utf8_is_valid, 0, ELEMENTSOF(utf8_cases));
+        tcase_add_loop_test(tc, test_utf8_escape_invalid, 0, ELEMENTSOF(escape_cases));
+        tcase_add_loop_test(tc, test_utf8_quote, 0, ELEMENTSOF(quote_cases));
+        tcase_add_test(tc, test_utf8_quote_long);
         tcase_add_loop_test(tc, test_text_position, 0, ELEMENTSOF(position_cases));
         tcase_add_test(tc, test_strv);
         tcase_add_test(tc, test_errorf);
