@@ -401,17 +401,20 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int bus_manager_attach(Manager *m) {
-        int r;
+int bus_manager_add_object(Manager *m) {
+        int r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return r;
+        bus_manager_publish(m); /* remember what the first readers see: the first call announces nothing */
+        return 0;
+}
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
+int bus_manager_attach(Manager *m) {
+        int r = bus_manager_add_object(m);
         if (r < 0)
                 return r;
         r = sd_bus_request_name(m->bus, WSTUNED_BUS_NAME, 0);
-        if (r < 0)
-                return r;
-        bus_manager_publish(m); /* remember what the first readers see */
-        return 0;
+        return r < 0 ? r : 0;
 }
 
 void bus_manager_publish(Manager *m) {
