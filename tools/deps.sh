@@ -9,6 +9,7 @@ PACKAGES=(
         conntrack nftables                                  # pressure test: conntrack in the test's netns
         dpkg-dev debhelper debootstrap systemd-container    # .deb build, container system test
         qemu-system-x86 e2fsprogs                           # VM system test (software emulation)
+        clang libclang-rt-dev                               # fuzz targets: clang and libFuzzer's runtime
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
