@@ -132,10 +132,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         return 0;
 }
 
+/* Per input, so cheaper than write_file(): the directories once each, the files without fsync and rename. */
 static void tree_reset(void) {
+        static const char *const dirs[] = { "proc/sys/net/core", "proc/sys/net/ipv4/conf/eth0.100", "proc/sys/kernel",
+                                            "proc/sys/fs" };
+
         rm_rf(root);
-        for (size_t i = 0; i < ELEMENTSOF(kernel_files); i++)
-                write_file(root, kernel_files[i][0], kernel_files[i][1]);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *path = NULL;
+                fuzz_check(asprintf(&path, "%s/%s", root, dirs[i]) >= 0, "asprintf");
+                fuzz_check(mkdir_parents(path, 0755) >= 0, "mkdir %s", path);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(kernel_files); i++) {
+                _cleanup_free_ char *path = NULL;
+                fuzz_check(asprintf(&path, "%s/%s", root, kernel_files[i][0]) >= 0, "asprintf");
+                _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                size_t n = strlen(kernel_files[i][1]);
+                fuzz_check(fd >= 0 && write(fd, kernel_files[i][1], n) == (ssize_t) n, "write %s: %m", path);
+        }
 }
 
 /* The input, read front to back; past its end every byte is 0. */
