@@ -384,6 +384,31 @@ static void bus_seeds(void) {
         p_end(&p);
         save("fuzz-bus", "plan-client-wrong-type", p.buf, p.len);
 
+        /* found by fuzz-bus: a utilisation just above 0 made a table size out of range of uint64_t (undefined;
+         * x86 gives 0), and for a client a division by zero (SIGFPE) */
+        static const struct {
+                const char *role, *name;
+                double utilization;
+        } tiny[] = {
+                { "server", "found-plan-tiny-utilization-server", 1e-15 },
+                { "client", "found-plan-tiny-utilization-client", 1e-300 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(tiny); i++) {
+                p = (Program) {};
+                p_call(&p, BUS_CALL_PLAN);
+                p_op(&p, BUS_OP_U32);
+                p_u32(&p, 15000);
+                p_op(&p, BUS_OP_STRING);
+                p_string(&p, tiny[i].role);
+                p_op(&p, BUS_OP_DICT);
+                p_byte(&p, 1);
+                p_string(&p, "utilization");
+                p_byte(&p, BUS_VARIANT_DOUBLE);
+                p_double(&p, tiny[i].utilization);
+                p_end(&p);
+                save("fuzz-bus", tiny[i].name, p.buf, p.len);
+        }
+
         p = (Program) {};
         p_call(&p, BUS_CALL_LIST_PROFILES);
         p_end(&p);
