@@ -11,11 +11,17 @@
  * Revert and Reload are authorised (polkit's fast path) and write into the scratch tree, which is why it
  * is made again for every input; as another user they are denied, also a reply.
  *
+ * Between calls the program may change the world as the daemon's surroundings do: write a kernel value
+ * (drift, a module adding nf_conntrack_max) or a file an admin edits (a profile in /etc/wstuned/profiles,
+ * the settings, daemon.json, a limits drop-in, the state file), run the drift poll and the limit-file
+ * repair (what the timers and inotify run), or restart the daemon on the same files. A crash there is a
+ * finding as much as in a handler.
+ *
  * A call that sd-bus refuses to build (invalid UTF-8, an invalid object path or signature) is not sent:
  * that is sd-bus's input check, counted as rejected. Every call sent must get a reply within
  * REPLY_TIMEOUT_SEC: a method return with the signature the API declares for it, or an error whose name is
- * one of the API's or sd-bus's own. An errno-named error (System.Error.*) means a handler returned an
- * errno it did not map: a finding too.
+ * one of the API's or sd-bus's own. An errno-named error (System.Error.*), or InvalidArgs saying only
+ * "Invalid argument", means a handler returned an errno it did not map: a finding too.
  *
  * The scratch directory lives in $TMPDIR, else /dev/shm (tmpfs: the atomic writes fsync), else /tmp, and is
  * removed at exit; a crash leaves it behind. FUZZ_BUS_STATS=1 prints what the calls came to at exit. */
@@ -31,6 +37,7 @@
 #include "fuzz-bus.h"
 #include "fuzz.h"
 #include "journal.h"
+#include "limits-apply.h"
 #include "manager.h"
 #include "polkit.h"
 
@@ -40,7 +47,7 @@
 static char *scratch, *root, *profiles;
 
 static struct {
-        unsigned long calls, rejected, returns, errors;
+        unsigned long calls, rejected, returns, errors, events;
 } stats;
 
 /* What "the kernel" holds at the start of every input; nf_conntrack is not loaded (its key is missing). */
@@ -410,6 +417,13 @@ static const Method methods[_BUS_CALL_MAX] = {
         [BUS_CALL_ANY] = {},
 };
 
+/* The daemon as one input sees it: the Manager with the server end of the bus, and the client end. */
+typedef struct World {
+        Manager *m;
+        sd_bus *client;
+        uint64_t clock_offset; /* how far BUS_CALL_POLL moved the clock on */
+} World;
+
 /* The errors a reply may carry: the API's own and what sd-bus answers for calls it refuses itself. */
 static bool error_is_expected(const char *name) {
         static const char *const names[] = {
@@ -457,12 +471,10 @@ static sd_bus_message *wait_reply(sd_bus *server, sd_bus *client, sd_bus_message
         return *reply;
 }
 
-static void run_call(sd_bus *server, sd_bus *client, Reader *r) {
+static void run_call(sd_bus *server, sd_bus *client, BusCall kind, uint8_t kind_byte, Reader *r) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_free_ char *path = NULL, *interface = NULL, *member = NULL;
-        uint8_t kind_byte = read_u8(r);
-        BusCall kind = (BusCall) ((kind_byte & 0x0f) % _BUS_CALL_MAX);
         const Method *method = &methods[kind];
         Call c = {};
         int ret;
@@ -504,6 +516,10 @@ static void run_call(sd_bus *server, sd_bus *client, Reader *r) {
                 fuzz_check(e && e->name && e->name[0], "%s: error reply without a name", what);
                 fuzz_check(error_is_expected(e->name), "%s: unexpected error %s: %s", what, e->name,
                            strempty(e->message));
+                /* InvalidArgs with strerror(EINVAL) is a handler's own -EINVAL passed through unnamed (a reply
+                 * sd-bus refused to build, say), not a verdict on the arguments */
+                fuzz_check(!streq(e->name, SD_BUS_ERROR_INVALID_ARGS) || !streq_ptr(e->message, strerror(EINVAL)),
+                           "%s: %s: %s", what, e->name, e->message);
                 stats.errors++;
                 return;
         }
@@ -530,34 +546,97 @@ static sd_bus *bus_new(int fd, bool server) {
         return bus;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        _cleanup_(manager_freep) Manager *m = NULL;
-        sd_bus *client;
-        Reader r = { data, size };
+/* What the daemon does at start, on the scratch tree: load settings and state, apply the chosen profile,
+ * take the bus. */
+static void world_start(World *w) {
         int fds[2];
 
-        tree_reset();
-        fuzz_check(manager_new(&m) >= 0, "manager_new");
-        fuzz_check(paths_init(&m->paths, root, root, profiles) >= 0, "paths_init");
-        manager_startup(m);
+        fuzz_check(manager_new(&w->m) >= 0, "manager_new");
+        fuzz_check(paths_init(&w->m->paths, root, root, profiles) >= 0, "paths_init");
+        manager_startup(w->m);
 
         fuzz_check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) >= 0, "socketpair: %m");
-        m->bus = bus_new(fds[0], true);
-        client = bus_new(fds[1], false);
-        fuzz_check(bus_manager_add_object(m) >= 0, "bus_manager_add_object");
+        w->m->bus = bus_new(fds[0], true);
+        w->client = bus_new(fds[1], false);
+        fuzz_check(bus_manager_add_object(w->m) >= 0, "bus_manager_add_object");
+}
 
-        for (unsigned i = 0; i < BUS_CALLS_MAX && (i == 0 || r.left > 0); i++)
-                run_call(m->bus, client, &r);
+static void world_stop(World *w) {
+        w->client = sd_bus_close_unref(w->client); /* no flush: a client that never sent would wait for its authentication */
+        auth_queries_free(w->m);
+        w->m->bus = sd_bus_close_unref(w->m->bus);
+        w->m = manager_free(w->m);
+}
 
-        sd_bus_close_unref(client); /* no flush: a client that never sent would wait for its authentication */
-        auth_queries_free(m);
-        m->bus = sd_bus_close_unref(m->bus);
+/* BUS_CALL_KERNEL: one of bus_files gets the content from the input, or goes away. */
+static void world_write(Reader *r) {
+        const char *rel = bus_files[read_u8(r) % ELEMENTSOF(bus_files)];
+        _cleanup_free_ char *content = read_string(r), *path = NULL, *dir = NULL;
+
+        fuzz_check(asprintf(&path, "%s/%s", root, rel) >= 0, "asprintf");
+        if (!content[0]) {
+                (void) unlink(path);
+                return;
+        }
+        dir = strdup(path);
+        fuzz_check(dir, "strdup");
+        *strrchr(dir, '/') = '\0';
+        fuzz_check(mkdir_parents(dir, 0755) >= 0, "mkdir %s: %m", dir);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        size_t n = strlen(content);
+        fuzz_check(fd >= 0 && write(fd, content, n) == (ssize_t) n, "write %s: %m", path);
+}
+
+/* BUS_CALL_POLL: what the poll timer and the repair timer do (watch.c), without the pressure sampler, which
+ * asks the real kernel over netlink. */
+static void world_poll(World *w, Reader *r) {
+        uint8_t b = read_u8(r);
+
+        w->clock_offset += (uint64_t) (b >> 1) * 1000000u;
+        if (w->m->profile)
+                (void) manager_poll(w->m, now_usec() + w->clock_offset, 0, b & 1);
+        (void) limits_repair(w->m);
+        bus_manager_publish(w->m);
+        /* deliver what was published, so a signal the client cannot take shows */
+        while (sd_bus_process(w->m->bus, NULL) > 0 || sd_bus_process(w->client, NULL) > 0)
+                ;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        World w = {};
+        Reader r = { data, size };
+
+        tree_reset();
+        world_start(&w);
+        for (unsigned i = 0; i < BUS_CALLS_MAX && (i == 0 || r.left > 0); i++) {
+                uint8_t kind_byte = read_u8(&r);
+                BusCall kind = (BusCall) ((kind_byte & 0x0f) % _BUS_CALL_MAX);
+
+                switch (kind) {
+                case BUS_CALL_KERNEL:
+                        world_write(&r);
+                        stats.events++;
+                        break;
+                case BUS_CALL_POLL:
+                        world_poll(&w, &r);
+                        stats.events++;
+                        break;
+                case BUS_CALL_RESTART:
+                        world_stop(&w);
+                        world_start(&w);
+                        stats.events++;
+                        break;
+                default:
+                        run_call(w.m->bus, w.client, kind, kind_byte, &r);
+                }
+        }
+        world_stop(&w);
         return 0;
 }
 
 static void print_stats(void) {
-        fprintf(stderr, "fuzz-bus: %lu calls: %lu rejected by sd-bus, %lu method returns, %lu errors\n", stats.calls,
-                stats.rejected, stats.returns, stats.errors);
+        fprintf(stderr, "fuzz-bus: %lu calls: %lu rejected by sd-bus, %lu method returns, %lu errors; %lu events\n",
+                stats.calls, stats.rejected, stats.returns, stats.errors, stats.events);
 }
 
 __attribute__((constructor)) static void stats_at_exit(void) {

@@ -2,10 +2,15 @@
 /* fuzz-bus.h - the input format of fuzz-bus: a small program of up to BUS_CALLS_MAX method calls, each made
  * of typed arguments. Shared by the target (fuzz-bus.c) and the seed writer (make-seeds.c).
  *
- *   program  := call*                     (stops at the end of the input or after BUS_CALLS_MAX calls)
- *   call     := kind arg* BUS_OP_END
+ *   program  := step*                     (stops at the end of the input or after BUS_CALLS_MAX steps)
+ *   step     := kind arg* BUS_OP_END       a method call
+ *             | BUS_CALL_KERNEL file string         the world changes: a file is written ("" removes it)
+ *             | BUS_CALL_POLL byte                  the drift poll and the limit-file repair run
+ *             | BUS_CALL_RESTART                    the daemon restarts on the same files
  *   kind     := byte: low 4 bits % _BUS_CALL_MAX pick the method; bit 7 sets allow-interactive-authorization;
  *               BUS_CALL_ANY is followed by three strings: path, interface ("" = none), member
+ *   file     := byte, % the number of files in the target's bus_files[]
+ *   poll byte:= bit 0: only the pending keys; bits 1-7: seconds the clock moves on first
  *   arg      := op payload               (op % _BUS_OP_MAX)
  *   string   := byte n: n < BUS_STRING_WORDS raw bytes follow (embedded NULs cut the string); n == 0xff: a
  *               16-bit little-endian length, then that many bytes; otherwise word n - BUS_STRING_WORDS of the
@@ -18,7 +23,7 @@
 
 #include <stdint.h>
 
-#define BUS_CALLS_MAX 8
+#define BUS_CALLS_MAX 16
 #define BUS_ARGS_MAX 32        /* arguments of one call */
 #define BUS_ARRAY_MAX 4096     /* elements of one array: above MANAGER_GET_KEYS_MAX on purpose */
 #define BUS_STRING_WORDS 0xc0  /* string bytes below this are raw lengths, from it dictionary words */
@@ -37,6 +42,9 @@ typedef enum BusCall {
         BUS_CALL_INTROSPECT,
         BUS_CALL_PING,             /* org.freedesktop.DBus.Peer */
         BUS_CALL_ANY,              /* path, interface and member from the input */
+        BUS_CALL_KERNEL,           /* not calls: events between them */
+        BUS_CALL_POLL,
+        BUS_CALL_RESTART,
         _BUS_CALL_MAX,
 } BusCall;
 
@@ -129,4 +137,23 @@ static const char *const bus_words[] = {
         "kernel.perf_event_paranoid",
         "net.ipv4.tcp_fin_timeout",
         "net.ipv4.tcp_tw_reuse",
+        "fuzz",
+};
+
+/* The files BUS_CALL_KERNEL writes, relative to the scratch root: kernel values another writer changes or a
+ * module adds, and the files an admin edits. Append only, as bus_words. */
+static const char *const bus_files[] = {
+        "proc/sys/net/core/somaxconn",
+        "proc/sys/net/ipv4/ip_local_port_range",
+        "proc/sys/net/ipv4/ip_local_reserved_ports",
+        "proc/sys/net/netfilter/nf_conntrack_max",
+        "proc/sys/fs/nr_open",
+        "proc/sys/fs/file-max",
+        "proc/sys/net/ipv4/tcp_fin_timeout",
+        "etc/wstuned/profiles/fuzz.json",
+        "etc/wstuned/wstuned.json",
+        "etc/docker/daemon.json",
+        "etc/security/limits.d/90-wstuned.conf",
+        "var/lib/wstuned/state.json",
+        "proc/meminfo",
 };

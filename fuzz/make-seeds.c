@@ -199,7 +199,7 @@ static void sockdiag_seeds(void) {
 
 /* fuzz-bus programs */
 typedef struct Program {
-        uint8_t buf[1024];
+        uint8_t buf[4096];
         size_t len;
 } Program;
 
@@ -456,6 +456,90 @@ static void bus_seeds(void) {
         p_string(&p, "d");
         p_end(&p);
         save("fuzz-bus", "any-path-interface-member", p.buf, p.len);
+
+        /* the world around the calls: an admin's profile and daemon.json, drift, a late key, an edited drop-in,
+         * the poll, a restart */
+        static const char admin_profile[] =
+                "{ \"description\": \"admin\", \"sysctl\": {\n"
+                "  \"net.core.somaxconn\": { \"value\": 8192, \"match\": \"at-least\" },\n"
+                "  \"net.ipv4.tcp_fin_timeout\": { \"value\": 15, \"policy\": \"warn\" },\n"
+                "  \"net.netfilter.nf_conntrack_max\": 262144 },\n"
+                "  \"limits\": { \"nofile\": { \"soft\": 100000, \"hard\": 2000000 }, \"raise_nr_open\": true,\n"
+                "    \"domains\": [\"*\", \"@docker\"], \"layers\": [\"pam\", \"systemd\", \"docker\"],\n"
+                "    \"processes\": [\"dockerd\"], \"services\": [\"docker.service\"] },\n"
+                "  \"watch\": { \"conntrack\": { \"warn\": 0.6 } } }\n";
+        static const char daemon_json[] =
+                "{\n  \"log-driver\": \"journald\",\n  \"default-ulimits\": { \"NOFILE\": \"100:200\", "
+                "\"core\": { \"Name\": \"core\", \"Hard\": -1, \"Soft\": -1 } },\n  \"max-size\": 1e400\n}\n";
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 7); /* etc/wstuned/profiles/fuzz.json */
+        p_raw_string(&p, admin_profile, sizeof admin_profile - 1);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 9); /* etc/docker/daemon.json */
+        p_raw_string(&p, daemon_json, sizeof daemon_json - 1);
+        p_call(&p, BUS_CALL_APPLY);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "fuzz");
+        p_op(&p, BUS_OP_U64);
+        p_u64(&p, 0);
+        p_end(&p);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 0); /* somaxconn drifts */
+        p_string(&p, "128\n");
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 3); /* nf_conntrack loaded */
+        p_string(&p, "65536\n");
+        p_call(&p, BUS_CALL_POLL);
+        p_byte(&p, 2); /* one second later, every key */
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 10); /* the PAM drop-in edited */
+        p_string(&p, "* hard nofile 1024\n");
+        p_call(&p, BUS_CALL_POLL);
+        p_byte(&p, 1);
+        p_call(&p, BUS_CALL_RESTART);
+        p_call(&p, BUS_CALL_VERIFY);
+        p_end(&p);
+        save("fuzz-bus", "world-admin-profile-drift-restart", p.buf, p.len);
+
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 11); /* a state file from an earlier run */
+        p_string(&p, "{\"version\":1,\"active_profile\":\"server\",\"baseline\":{\"sysctl\":"
+                     "{\"net/core/somaxconn\":\"128\"}}}");
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 8); /* settings */
+        p_string(&p, "{\"poll_interval_ms\":100,\"fight_corrections\":1,\"profile\":\"client\"}");
+        p_call(&p, BUS_CALL_RESTART);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 0);
+        p_string(&p, "100");
+        p_call(&p, BUS_CALL_POLL);
+        p_byte(&p, 0);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 0);
+        p_string(&p, "100");
+        p_call(&p, BUS_CALL_POLL);
+        p_byte(&p, 0);
+        p_call(&p, BUS_CALL_RELOAD);
+        p_end(&p);
+        p_call(&p, BUS_CALL_REVERT);
+        p_end(&p);
+        save("fuzz-bus", "world-state-settings-fight-reload-revert", p.buf, p.len);
+
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 2); /* every port reserved */
+        p_string(&p, "1024-65535\n");
+        p_call(&p, BUS_CALL_PLAN);
+        p_op(&p, BUS_OP_U32);
+        p_u32(&p, 15000);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "client");
+        p_op(&p, BUS_OP_DICT);
+        p_byte(&p, 0);
+        p_end(&p);
+        save("fuzz-bus", "world-reserved-ports-plan", p.buf, p.len);
 
         p = (Program) {};
         p_call(&p, BUS_CALL_APPLY);
