@@ -541,6 +541,48 @@ static void bus_seeds(void) {
         p_end(&p);
         save("fuzz-bus", "world-reserved-ports-plan", p.buf, p.len);
 
+        /* found by fuzz-bus: text sd-bus refuses in an error or a reply (a byte that is not UTF-8 from a kernel
+         * file, a noncharacter from a profile); the reply was never sent, or the call failed unnamed */
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 2); /* ip_local_reserved_ports */
+        p_string(&p, "1\xa6" "24-65535\n");
+        p_call(&p, BUS_CALL_PLAN);
+        p_op(&p, BUS_OP_U32);
+        p_u32(&p, 15000);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "client");
+        p_op(&p, BUS_OP_DICT);
+        p_byte(&p, 0);
+        p_end(&p);
+        save("fuzz-bus", "found-error-not-utf8", p.buf, p.len);
+
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 7); /* etc/wstuned/profiles/fuzz.json */
+        p_string(&p, "{\"description\":\"\\uffff\",\"sysctl\":{\"net.core.\\ufdd0\":1}}");
+        p_call(&p, BUS_CALL_LIST_PROFILES);
+        p_end(&p);
+        p_call(&p, BUS_CALL_APPLY);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "fuzz");
+        p_op(&p, BUS_OP_U64);
+        p_u64(&p, 0);
+        p_end(&p);
+        p_call(&p, BUS_CALL_PROPERTY_GET_ALL);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "io.wstune.wstuned1.Manager");
+        p_end(&p);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 0); /* somaxconn: a value that is not UTF-8 */
+        p_string(&p, "\xff\xfe");
+        p_call(&p, BUS_CALL_GET);
+        p_op(&p, BUS_OP_STRINGS);
+        p_byte(&p, 1);
+        p_string(&p, "net.core.somaxconn");
+        p_end(&p);
+        save("fuzz-bus", "found-reply-noncharacter", p.buf, p.len);
+
         p = (Program) {};
         p_call(&p, BUS_CALL_APPLY);
         p_op(&p, BUS_OP_U64); /* the arguments swapped */

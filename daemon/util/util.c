@@ -246,35 +246,71 @@ int errorf(char **ret_error, int err, const char *fmt, ...) {
         return err;
 }
 
+/* The length of the character at p as sd-bus accepts it, 0 when it does not: malformed or overlong UTF-8, a
+ * surrogate, beyond U+10FFFF, or a noncharacter (U+FDD0..U+FDEF and U+xFFFE, U+xFFFF: sd-bus refuses them,
+ * although the D-Bus specification allows them since 0.21). */
+static size_t utf8_char_length(const unsigned char *p) {
+        unsigned cp, n;
+
+        if (*p < 0x80)
+                return 1;
+        if ((*p & 0xe0) == 0xc0) {
+                cp = *p & 0x1f;
+                n = 1;
+        } else if ((*p & 0xf0) == 0xe0) {
+                cp = *p & 0x0f;
+                n = 2;
+        } else if ((*p & 0xf8) == 0xf0) {
+                cp = *p & 0x07;
+                n = 3;
+        } else
+                return 0;
+        for (unsigned i = 1; i <= n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF, noncharacters */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+            (cp & 0xfffe) == 0xfffe)
+                return 0;
+        return n + 1;
+}
+
 bool utf8_is_valid(const char *s) {
         const unsigned char *p = (const unsigned char *) s;
 
         while (*p) {
-                unsigned cp, n;
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                } else if ((*p & 0xe0) == 0xc0) {
-                        cp = *p & 0x1f;
-                        n = 1;
-                } else if ((*p & 0xf0) == 0xe0) {
-                        cp = *p & 0x0f;
-                        n = 2;
-                } else if ((*p & 0xf8) == 0xf0) {
-                        cp = *p & 0x07;
-                        n = 3;
-                } else
+                size_t n = utf8_char_length(p);
+                if (n == 0)
                         return false;
-                p++;
-                for (unsigned i = 0; i < n; i++, p++) {
-                        if ((*p & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (*p & 0x3f);
-                }
-                /* overlong forms, surrogates, beyond U+10FFFF */
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-                        return false;
+                p += n;
         }
         return true;
+}
+
+char *utf8_escape_invalid(const char *s) {
+        static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+        const unsigned char *p = (const unsigned char *) s;
+        char *out, *q;
+
+        /* each byte becomes at most the three of U+FFFD */
+        out = malloc(strlen(s) * 3 + 1);
+        if (!out)
+                return NULL;
+        for (q = out; *p;) {
+                size_t n = utf8_char_length(p);
+                if (n == 0) {
+                        memcpy(q, replacement, 3);
+                        q += 3;
+                        p++;
+                        continue;
+                }
+                memcpy(q, p, n);
+                q += n;
+                p += n;
+        }
+        *q = '\0';
+        return out;
 }

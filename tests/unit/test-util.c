@@ -39,11 +39,20 @@ static const Utf8Case utf8_cases[] = {
         { "\xc3\xa9", true },                  /* é */
         { "\xe2\x82\xac", true },              /* € */
         { "\xf0\x9f\x98\x80", true },          /* U+1F600 */
-        { "\xf4\x8f\xbf\xbf", true },          /* U+10FFFF, the last code point */
+        { "\xf4\x8f\xbf\xbd", true },          /* U+10FFFD, the last code point that is a character */
         { "\xed\x9f\xbf", true },              /* U+D7FF, just below the surrogates */
         { "\xee\x80\x80", true },              /* U+E000, just above them */
-        { "\xef\xbf\xbf", true },              /* U+FFFF */
+        { "\xef\xbf\xbd", true },              /* U+FFFD, the replacement character */
+        { "\xef\xb7\x8f", true },              /* U+FDCF, just below the noncharacters */
+        { "\xef\xb7\xb0", true },              /* U+FDF0, just above them */
         { "\x7f", true },
+        /* noncharacters: sd-bus refuses them, so a reply or error holding one is never sent */
+        { "\xef\xbf\xbf", false },             /* U+FFFF */
+        { "\xef\xbf\xbe", false },             /* U+FFFE */
+        { "\xef\xb7\x90", false },             /* U+FDD0 */
+        { "\xef\xb7\xaf", false },             /* U+FDEF */
+        { "\xf0\x9f\xbf\xbe", false },         /* U+1FFFE */
+        { "\xf4\x8f\xbf\xbf", false },         /* U+10FFFF */
         { "\x80", false },                     /* lone continuation byte */
         { "a\xbf", false },
         { "\xc3", false },                     /* truncated at the end */
@@ -64,6 +73,35 @@ static const Utf8Case utf8_cases[] = {
         { "\xfe", false },
         { "\xff", false },
 };
+
+typedef struct Utf8EscapeCase {
+        const char *s, *escaped;
+} Utf8EscapeCase;
+
+#define FFFD "\xef\xbf\xbd"
+
+static const Utf8EscapeCase utf8_escape_cases[] = {
+        { "", "" },
+        { "net.core.somaxconn", "net.core.somaxconn" },
+        { "\xc3\xa9\xe2\x82\xac", "\xc3\xa9\xe2\x82\xac" },
+        { "a\xff" "b", "a" FFFD "b" },
+        { "\xc3", FFFD },                        /* cut after the first byte */
+        { "x\xe2\x82", "x" FFFD FFFD },           /* each byte of a cut sequence */
+        { "\xc0\xaf", FFFD FFFD },                /* overlong */
+        { "\xed\xa0\x80!", FFFD FFFD FFFD "!" },   /* surrogate */
+        { "\xef\xbf\xbf", FFFD FFFD FFFD },        /* U+FFFF */
+        { "\xef\xbf\xbd", "\xef\xbf\xbd" },       /* U+FFFD itself */
+};
+
+START_TEST(test_utf8_escape_invalid) {
+        const Utf8EscapeCase *c = &utf8_escape_cases[_i];
+        _cleanup_free_ char *e = utf8_escape_invalid(c->s);
+
+        ck_assert_ptr_nonnull(e);
+        ck_assert_str_eq(e, c->escaped);
+        ck_assert(utf8_is_valid(e));
+}
+END_TEST
 
 START_TEST(test_utf8_is_valid) {
         const Utf8Case *c = &utf8_cases[_i];
@@ -266,6 +304,7 @@ static Suite *util_suite(void) {
         tc = tcase_create("strings");
         tcase_add_loop_test(tc, test_path_join_root, 0, ELEMENTSOF(join_cases));
         tcase_add_loop_test(tc, test_utf8_is_valid, 0, ELEMENTSOF(utf8_cases));
+        tcase_add_loop_test(tc, test_utf8_escape_invalid, 0, ELEMENTSOF(utf8_escape_cases));
         tcase_add_loop_test(tc, test_text_position, 0, ELEMENTSOF(position_cases));
         tcase_add_test(tc, test_strv);
         tcase_add_test(tc, test_errorf);
