@@ -20,9 +20,9 @@
  * kernel (values, descriptions, key names, paths, and the manager's messages that quote them) goes on the bus
  * through bus_text(), which replaces such bytes with U+FFFD; *copy is what the caller frees. */
 static const char *bus_text(const char *s, char **copy) {
-        if (!s || utf8_is_valid(s))
+        if (!s || bus_string_is_valid(s))
                 return s;
-        *copy = utf8_escape_invalid(s);
+        *copy = bus_string_escape(s);
         return *copy ?: "";
 }
 

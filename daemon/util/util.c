@@ -246,10 +246,10 @@ int errorf(char **ret_error, int err, const char *fmt, ...) {
         return err;
 }
 
-/* The length of the character at p as sd-bus accepts it, 0 when it does not: malformed or overlong UTF-8, a
- * surrogate, beyond U+10FFFF, or a noncharacter (U+FDD0..U+FDEF and U+xFFFE, U+xFFFF: sd-bus refuses them,
- * although the D-Bus specification allows them since 0.21). */
-static size_t utf8_char_length(const unsigned char *p) {
+/* The length of the UTF-8 character at p, 0 when it is malformed, overlong, a surrogate or beyond U+10FFFF;
+ * with bus, also for a noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF), which sd-bus refuses although the
+ * D-Bus specification allows them since 0.21. */
+static size_t utf8_char_length(const unsigned char *p, bool bus) {
         unsigned cp, n;
 
         if (*p < 0x80)
@@ -270,19 +270,20 @@ static size_t utf8_char_length(const unsigned char *p) {
                         return 0;
                 cp = (cp << 6) | (p[i] & 0x3f);
         }
-        /* overlong forms, surrogates, beyond U+10FFFF, noncharacters */
+        /* overlong forms, surrogates, beyond U+10FFFF */
         if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0xfdd0 && cp <= 0xfdef) ||
-            (cp & 0xfffe) == 0xfffe)
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                return 0;
+        if (bus && ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe))
                 return 0;
         return n + 1;
 }
 
-bool utf8_is_valid(const char *s) {
+static bool utf8_check(const char *s, bool bus) {
         const unsigned char *p = (const unsigned char *) s;
 
         while (*p) {
-                size_t n = utf8_char_length(p);
+                size_t n = utf8_char_length(p, bus);
                 if (n == 0)
                         return false;
                 p += n;
@@ -290,7 +291,15 @@ bool utf8_is_valid(const char *s) {
         return true;
 }
 
-char *utf8_escape_invalid(const char *s) {
+bool utf8_is_valid(const char *s) {
+        return utf8_check(s, false);
+}
+
+bool bus_string_is_valid(const char *s) {
+        return utf8_check(s, true);
+}
+
+char *bus_string_escape(const char *s) {
         static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
         const unsigned char *p = (const unsigned char *) s;
         char *out, *q;
@@ -300,7 +309,7 @@ char *utf8_escape_invalid(const char *s) {
         if (!out)
                 return NULL;
         for (q = out; *p;) {
-                size_t n = utf8_char_length(p);
+                size_t n = utf8_char_length(p, true);
                 if (n == 0) {
                         memcpy(q, replacement, 3);
                         q += 3;

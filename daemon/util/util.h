@@ -119,9 +119,10 @@ void text_position(const char *buf, size_t offset, unsigned *ret_line, unsigned 
 /* Set *ret_error (when not NULL) to a formatted message and return err (a negative errno). */
 int errorf(char **ret_error, int err, const char *fmt, ...) _printf_(3, 4);
 
-/* Whether s is UTF-8 that sd-bus takes in a string: valid, and no noncharacters (U+FDD0..U+FDEF, U+xFFFE,
- * U+xFFFF). sd-bus refuses to build a message or an error with anything else. */
+/* Whether s is well-formed UTF-8: no overlong forms, surrogates or code points beyond U+10FFFF. */
 bool utf8_is_valid(const char *s);
-/* A copy of s with each byte sd-bus would refuse (see utf8_is_valid()) replaced by U+FFFD; NULL without
- * memory. */
-char *utf8_escape_invalid(const char *s);
+/* Whether sd-bus takes s as a string: well-formed UTF-8 without noncharacters (U+FDD0..U+FDEF, U+xFFFE,
+ * U+xFFFF). sd-bus refuses to build a message or an error holding anything else. */
+bool bus_string_is_valid(const char *s);
+/* A copy of s with each byte sd-bus would refuse replaced by U+FFFD; NULL without memory. */
+char *bus_string_escape(const char *s);

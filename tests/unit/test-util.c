@@ -31,6 +31,7 @@ END_TEST
 typedef struct Utf8Case {
         const char *s;
         bool valid;
+        bool nonchar; /* valid UTF-8 that sd-bus refuses: bus_string_is_valid() is false */
 } Utf8Case;
 
 static const Utf8Case utf8_cases[] = {
@@ -39,20 +40,20 @@ static const Utf8Case utf8_cases[] = {
         { "\xc3\xa9", true },                  /* é */
         { "\xe2\x82\xac", true },              /* € */
         { "\xf0\x9f\x98\x80", true },          /* U+1F600 */
-        { "\xf4\x8f\xbf\xbd", true },          /* U+10FFFD, the last code point that is a character */
+        { "\xf4\x8f\xbf\xbd", true },          /* U+10FFFD, the last character */
         { "\xed\x9f\xbf", true },              /* U+D7FF, just below the surrogates */
         { "\xee\x80\x80", true },              /* U+E000, just above them */
         { "\xef\xbf\xbd", true },              /* U+FFFD, the replacement character */
         { "\xef\xb7\x8f", true },              /* U+FDCF, just below the noncharacters */
         { "\xef\xb7\xb0", true },              /* U+FDF0, just above them */
         { "\x7f", true },
-        /* noncharacters: sd-bus refuses them, so a reply or error holding one is never sent */
-        { "\xef\xbf\xbf", false },             /* U+FFFF */
-        { "\xef\xbf\xbe", false },             /* U+FFFE */
-        { "\xef\xb7\x90", false },             /* U+FDD0 */
-        { "\xef\xb7\xaf", false },             /* U+FDEF */
-        { "\xf0\x9f\xbf\xbe", false },         /* U+1FFFE */
-        { "\xf4\x8f\xbf\xbf", false },         /* U+10FFFF */
+        /* noncharacters: valid UTF-8, but sd-bus refuses them (a reply or error holding one is never sent) */
+        { "\xef\xbf\xbf", true, true },       /* U+FFFF */
+        { "\xef\xbf\xbe", true, true },       /* U+FFFE */
+        { "\xef\xb7\x90", true, true },       /* U+FDD0 */
+        { "\xef\xb7\xaf", true, true },       /* U+FDEF */
+        { "\xf0\x9f\xbf\xbe", true, true },   /* U+1FFFE */
+        { "\xf4\x8f\xbf\xbf", true, true },   /* U+10FFFF, the last code point */
         { "\x80", false },                     /* lone continuation byte */
         { "a\xbf", false },
         { "\xc3", false },                     /* truncated at the end */
@@ -93,13 +94,13 @@ static const Utf8EscapeCase utf8_escape_cases[] = {
         { "\xef\xbf\xbd", "\xef\xbf\xbd" },       /* U+FFFD itself */
 };
 
-START_TEST(test_utf8_escape_invalid) {
+START_TEST(test_bus_string_escape) {
         const Utf8EscapeCase *c = &utf8_escape_cases[_i];
-        _cleanup_free_ char *e = utf8_escape_invalid(c->s);
+        _cleanup_free_ char *e = bus_string_escape(c->s);
 
         ck_assert_ptr_nonnull(e);
         ck_assert_str_eq(e, c->escaped);
-        ck_assert(utf8_is_valid(e));
+        ck_assert(bus_string_is_valid(e));
 }
 END_TEST
 
@@ -107,6 +108,8 @@ START_TEST(test_utf8_is_valid) {
         const Utf8Case *c = &utf8_cases[_i];
 
         ck_assert_msg(utf8_is_valid(c->s) == c->valid, "case %d: expected %s", _i, c->valid ? "valid" : "invalid");
+        ck_assert_msg(bus_string_is_valid(c->s) == (c->valid && !c->nonchar), "case %d: sd-bus would %s it", _i,
+                      c->valid && !c->nonchar ? "take" : "refuse");
 }
 END_TEST
 
@@ -304,7 +307,7 @@ static Suite *util_suite(void) {
         tc = tcase_create("strings");
         tcase_add_loop_test(tc, test_path_join_root, 0, ELEMENTSOF(join_cases));
         tcase_add_loop_test(tc, test_utf8_is_valid, 0, ELEMENTSOF(utf8_cases));
-        tcase_add_loop_test(tc, test_utf8_escape_invalid, 0, ELEMENTSOF(utf8_escape_cases));
+        tcase_add_loop_test(tc, test_bus_string_escape, 0, ELEMENTSOF(utf8_escape_cases));
         tcase_add_loop_test(tc, test_text_position, 0, ELEMENTSOF(position_cases));
         tcase_add_test(tc, test_strv);
         tcase_add_test(tc, test_errorf);
