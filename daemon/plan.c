@@ -391,7 +391,9 @@ static int plan_ports(Builder *b, const PlanOptions *o, const PlanMachine *m, ch
                                       m->reserved_ports);
                 if (usable >= size || lo == PORT_MIN)
                         break;
-                lo = (uint32_t) MAX((uint64_t) PORT_MIN, (uint64_t) lo - (size - usable));
+                /* lo > PORT_MIN here: stop at it rather than subtract below it (and wrap around) */
+                uint64_t missing = size - usable;
+                lo = missing >= lo - PORT_MIN ? PORT_MIN : lo - (uint32_t) missing;
         }
         if (usable == 0)
                 return errorf(ret_error, -EINVAL, "net.ipv4.ip_local_reserved_ports \"%s\" leaves no port of %u..%u",

@@ -322,9 +322,19 @@ START_TEST(test_extremes) {
         ck_assert_int_eq(plan_compute(&o, &m, &plan, &error), -EINVAL);
         ck_assert_str_eq(error, "a backlog of 48000000000 is more than the kernel can hold (2147483647)");
 
-        /* no usable port at all */
         plan_options_init(&o, PLAN_ROLE_CLIENT);
         o.connections = 15000;
+        /* reserved ports below the default range: each step down finds only reserved ports, until the next
+         * step would pass 1024; it wrapped around below 0 and looped (found by fuzz-bus: a timeout) */
+        m.reserved_ports = (char *) "1024-32767";
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, NULL), 0);
+        ck_assert_str_eq(find_item(&plan, "net.ipv4.ip_local_port_range")->value, "1024 65535");
+        ck_assert_str_eq(plan.warnings[0], "40000 ports do not fit in one range (1024..65535 holds 32768 usable): "
+                                           "spread the connections over 2 destination addresses (or source "
+                                           "addresses)");
+        plan_done(&plan);
+
+        /* no usable port at all */
         m.reserved_ports = (char *) "1024-65535";
         free(error);
         error = NULL;
