@@ -47,7 +47,7 @@ static void save(const char *target, const char *name, const void *data, size_t 
 
 /* A datagram being built: messages one after another. */
 typedef struct Datagram {
-        _Alignas(struct nlmsghdr) char buf[8192];
+        _Alignas(struct nlmsghdr) char buf[NETLINK_BUFFER_SIZE];
         size_t len;
 } Datagram;
 
@@ -187,6 +187,15 @@ static void sockdiag_seeds(void) {
         put_diag_socket(&d, AF_INET6, TCP_ESTABLISHED, "2001:db8::2", 50000, "2001:db8::1", 443, 0, 0);
         put_diag_socket(&d, AF_INET6, TCP_ESTABLISHED, "::ffff:10.0.0.2", 50001, "::ffff:192.0.2.1", 443, 0, 0);
         save("fuzz-sockdiag", "destinations-v6-more", d.buf, d.len);
+
+        /* 200 destinations: more than the table's first 256 slots hold at half load, so it grows */
+        d = (Datagram) {};
+        for (unsigned i = 0; i < 200; i++) {
+                char dst[32];
+                snprintf(dst, sizeof dst, "198.51.%u.%u", 100 + i / 100, i % 100 + 1);
+                put_diag_socket(&d, AF_INET, TCP_ESTABLISHED, "10.0.0.2", (uint16_t) (40000 + i), dst, 443, 0, 0);
+        }
+        save("fuzz-sockdiag", "destinations-200-grow", d.buf, d.len);
 
         d = (Datagram) {};
         put_error(&d, -ENOENT);

@@ -64,13 +64,14 @@ asan() {
 release() { build build-release --buildtype=release || { status=1; total_fail=$((total_fail + 1)); }; }
 
 # clang + libFuzzer: the suite "fuzz" runs each target -runs=N from its seed corpus (a few seconds each).
+# -Dtests=false: only the daemon, the client and the fuzzers (the replays ran in the stages above).
 fuzz() {
         if ! command -v clang >/dev/null; then
                 echo "=== fuzz: SKIP: clang is not installed (tools/deps.sh installs it)"
                 total_skip=$((total_skip + 1))
                 return 0
         fi
-        CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false ||
+        CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false ||
                 { status=1; total_fail=$((total_fail + 1)); return 1; }
         run_tests build-fuzz --suite fuzz
 }
