@@ -2,6 +2,7 @@
 /* bus-manager.c - the D-Bus vtable and its handlers. Handlers only translate between the bus and the
  * manager: validate arguments, authorize, call the manager, reply, publish property changes. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "bus-errors.h"
@@ -15,13 +16,47 @@
 #define APPLY_FLAGS_ALL APPLY_FLAG_DRY_RUN
 #define PLAN_OPTIONS_MAX 64u /* entries in Plan's options: 7 names, each may come more than once */
 
+/* sd-bus refuses text that is not UTF-8 or holds a noncharacter, and a reply or an error it cannot build is
+ * never sent: the caller waits for its timeout, or gets a bare "Invalid argument". Text from files and the
+ * kernel (values, descriptions, key names, paths, and the manager's messages that quote them) goes on the bus
+ * through bus_text(), which writes such bytes as \xNN; *copy is what the caller frees. */
+static const char *bus_text(const char *s, char **copy) {
+        if (!s || bus_string_is_valid(s))
+                return s;
+        *copy = utf8_escape_invalid(s);
+        return *copy ?: "";
+}
+
+static int error_set(sd_bus_error *error, const char *name, const char *message) {
+        _cleanup_free_ char *copy = NULL;
+        return sd_bus_error_set(error, name, bus_text(message, &copy));
+}
+
+static int error_setf(sd_bus_error *error, const char *name, const char *fmt, ...) _printf_(3, 4);
+static int error_setf(sd_bus_error *error, const char *name, const char *fmt, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&message, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return error_set(error, name, message);
+}
+
 static int append_report(sd_bus_message *reply, const Report *report) {
         int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < report->n; i++) {
                 char *const *c = report->rows[i].col;
-                r = sd_bus_message_append(reply, "(ssss)", c[0], c[1], c[2], c[3]);
+                char *copy[4] = {};
+                r = sd_bus_message_append(reply, "(ssss)", bus_text(c[0], &copy[0]), bus_text(c[1], &copy[1]),
+                                          bus_text(c[2], &copy[2]), bus_text(c[3], &copy[3]));
+                for (size_t j = 0; j < ELEMENTSOF(copy); j++)
+                        free(copy[j]);
                 if (r < 0)
                         return r;
         }
@@ -41,7 +76,8 @@ static int reply_report(sd_bus_message *call, const Report *report) {
 
 /* Map a manager error to a named bus error. */
 static int bus_error_from_manager(sd_bus_error *error, int r, const char *message) {
-        const char *msg = message ?: strerror(-r);
+        _cleanup_free_ char *copy = NULL;
+        const char *msg = bus_text(message ?: strerror(-r), &copy);
 
         switch (r) {
         case -EINVAL:
@@ -88,9 +124,9 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
 
         r = manager_get(m, (char *const *) keys, &entries, &message);
         if (r == -EINVAL || r == -E2BIG)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
+                return error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
         if (r == -ENOENT)
-                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_KEY, message);
+                return error_set(error, WSTUNED_ERROR_NO_SUCH_KEY, message);
         if (r < 0)
                 return r;
         r = reply_report(call, &entries);
@@ -112,14 +148,14 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         if (name[0] && !profile_name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "invalid profile name \"%s\": use 1-%u of A-Z a-z 0-9 _ . -",
-                                         utf8_quote(name, shown, sizeof shown), PROFILE_NAME_MAX);
+                return error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                  "invalid profile name \"%s\": use 1-%u of A-Z a-z 0-9 _ . -",
+                                  utf8_quote(name, shown, sizeof shown), PROFILE_NAME_MAX);
         if (flags & ~APPLY_FLAGS_ALL)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown flags 0x%" PRIx64,
+                return error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown flags 0x%" PRIx64,
                                          flags & ~APPLY_FLAGS_ALL);
         if (!name[0] && !m->profile)
-                return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, "no active profile; name one");
+                return error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, "no active profile; name one");
 
         r = bus_verify_manage(m, call, &uid, error);
         if (r <= 0)
@@ -166,8 +202,13 @@ static int method_list_profiles(sd_bus_message *call, void *userdata, sd_bus_err
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sss)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(sss)", infos[i].name, infos[i].description, infos[i].path);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char *copy[3] = {};
+                r = sd_bus_message_append(reply, "(sss)", bus_text(infos[i].name, &copy[0]),
+                                          bus_text(infos[i].description, &copy[1]), bus_text(infos[i].path, &copy[2]));
+                for (size_t j = 0; j < ELEMENTSOF(copy); j++)
+                        free(copy[j]);
+        }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         profile_info_free_many(infos, n);
@@ -203,21 +244,20 @@ static int read_plan_option(sd_bus_message *call, PlanOptions *o, sd_bus_error *
                 if (!streq(name, doubles[i].name))
                         continue;
                 if (!streq(contents, "d"))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "option %s must be a double (d), not %s",
+                        return error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "option %s must be a double (d), not %s",
                                                  name, contents);
                 return sd_bus_message_read(call, "v", "d", (double *) ((char *) o + doubles[i].offset));
         }
         if (streq(name, "fd_overhead")) {
                 uint32_t v;
                 if (!streq(contents, "u"))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                        return error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "option fd_overhead must be an unsigned integer (u), not %s", contents);
                 r = sd_bus_message_read(call, "v", "u", &v);
                 o->fd_overhead = v;
                 return r;
         }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"",
-                                 utf8_quote(name, shown, sizeof shown));
+        return error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"", utf8_quote(name, shown, sizeof shown));
 }
 
 static int append_plan(sd_bus_message *reply, const Plan *plan) {
@@ -254,8 +294,8 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
                 return r;
         rl = plan_role_from_string(role);
         if (rl < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "role \"%s\" is not \"server\" or \"client\"",
-                                         utf8_quote(role, shown, sizeof shown));
+                return error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "role \"%s\" is not \"server\" or \"client\"",
+                                  utf8_quote(role, shown, sizeof shown));
         plan_options_init(&o, rl);
         o.connections = connections;
         r = sd_bus_message_enter_container(call, 'a', "{sv}");
@@ -281,7 +321,7 @@ static int method_plan(sd_bus_message *call, void *userdata, sd_bus_error *error
         plan_machine_read(m->paths.kernel_root, &machine);
         r = plan_compute(&o, &machine, &plan, &message);
         if (r == -EINVAL)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
+                return error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
         if (r < 0)
                 return r;
         r = sd_bus_message_new_method_return(call, &reply);
@@ -346,6 +386,15 @@ static int property_get_pending_keys(sd_bus *bus, const char *path, const char *
         int r = manager_pending_keys(m, &pending);
         if (r < 0)
                 return r;
+        for (char **p = pending; *p; p++) {
+                char *copy = NULL;
+                if (bus_text(*p, &copy) != *p) {
+                        if (!copy)
+                                return -ENOMEM;
+                        free(*p);
+                        *p = copy;
+                }
+        }
         return sd_bus_message_append_strv(reply, pending);
 }
 
@@ -458,20 +507,23 @@ static int filter_standard_arguments(sd_bus_message *call, void *userdata, sd_bu
         return 0;
 }
 
-int bus_manager_attach(Manager *m) {
-        int r;
-
-        r = sd_bus_add_filter(m->bus, NULL, filter_standard_arguments, m);
+int bus_manager_add_object(Manager *m) {
+        int r = sd_bus_add_filter(m->bus, NULL, filter_standard_arguments, m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_vtable(m->bus, NULL, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, manager_vtable, m);
         if (r < 0)
                 return r;
-        r = sd_bus_request_name(m->bus, WSTUNED_BUS_NAME, 0);
+        bus_manager_publish(m); /* remember what the first readers see: the first call announces nothing */
+        return 0;
+}
+
+int bus_manager_attach(Manager *m) {
+        int r = bus_manager_add_object(m);
         if (r < 0)
                 return r;
-        bus_manager_publish(m); /* remember what the first readers see */
-        return 0;
+        r = sd_bus_request_name(m->bus, WSTUNED_BUS_NAME, 0);
+        return r < 0 ? r : 0;
 }
 
 void bus_manager_publish(Manager *m) {
@@ -522,19 +574,14 @@ void bus_manager_publish(Manager *m) {
 
 void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,
                               const char *action) {
-        _cleanup_free_ char *escaped = NULL;
+        char *copy[4] = {};
 
-        if (!m->bus)
-                return;
-        /* another writer's value may be any bytes; the bus takes only UTF-8 */
-        if (actual && !utf8_is_valid(actual)) {
-                escaped = utf8_escape_invalid(actual);
-                if (!escaped)
-                        return;
-                actual = escaped;
-        }
-        (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss", key, expected,
-                                  actual, action);
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE, "Drifted", "ssss",
+                                          bus_text(key, &copy[0]), bus_text(expected, &copy[1]),
+                                          bus_text(actual, &copy[2]), bus_text(action, &copy[3]));
+        for (size_t i = 0; i < ELEMENTSOF(copy); i++)
+                free(copy[i]);
 }
 
 void bus_manager_emit_pressure_changed(Manager *m, const char *resource, const char *level, double ratio) {

@@ -6,6 +6,8 @@
 
 /* Register the object on m->bus and take the bus name. */
 int bus_manager_attach(Manager *m);
+/* Only register the object, for a bus without a bus daemon (a direct connection: fuzz/fuzz-bus.c). */
+int bus_manager_add_object(Manager *m);
 
 /* Send PropertiesChanged for whatever changed since the last call. */
 void bus_manager_publish(Manager *m);

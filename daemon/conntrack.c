@@ -103,7 +103,7 @@ static int parse_messages(const void *buf, size_t len, uint32_t seq, uint32_t po
                 return -EBADMSG;
         remaining = (int) len;
 
-        for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+        for (; netlink_message_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
                 if (nlh->nlmsg_seq != seq)
                         return -EPROTO;
                 if (nlh->nlmsg_pid != portid)

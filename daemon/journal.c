@@ -93,6 +93,8 @@ void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
                 fprintf(stderr, "<%d> %s [%s]\n", priority, message, kind->message_id);
                 return;
         }
+        if (log_target == LOG_TARGET_NULL)
+                return;
 
         iov_add(iov, bufs, &n, "MESSAGE=%s", message);
         iov_add(iov, bufs, &n, "MESSAGE_ID=%s", kind->message_id);
@@ -143,7 +145,7 @@ void log_full(int priority, const char *fmt, ...) {
 
         if (log_target == LOG_TARGET_STDERR)
                 fprintf(stderr, "<%d> %s\n", priority, message);
-        else
+        else if (log_target == LOG_TARGET_JOURNAL)
                 (void) sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=wstuned",
                                        NULL);
 }

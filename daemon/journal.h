@@ -83,6 +83,7 @@ typedef struct EventFields {
 typedef enum LogTarget {
         LOG_TARGET_JOURNAL,
         LOG_TARGET_STDERR,
+        LOG_TARGET_NULL, /* messages are formatted, then dropped: for the fuzzers, never from the command line */
         _LOG_TARGET_MAX,
         _LOG_TARGET_INVALID = -22,
 } LogTarget;

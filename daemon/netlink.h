@@ -17,6 +17,16 @@ typedef struct NetlinkSocket {
         uint32_t seq; /* of the last request */
 } NetlinkSocket;
 
+/* Whether the message at nlh lies wholly, padding included, within the remaining bytes of a datagram: what
+ * mnl_nlmsg_ok() should say. libmnl up to 1.0.5 compares (int) nlmsg_len, so a length above INT_MAX turns
+ * negative and passes, and the walk runs off the buffer (fixed upstream after 1.0.5, libmnl commit 754c9de);
+ * and it accepts a last message whose padding is not in the datagram, while mnl_attr_for_each() walks the
+ * attributes up to the padded end. The kernel pads every message. */
+static inline bool netlink_message_ok(const struct nlmsghdr *nlh, int remaining) {
+        return remaining >= (int) sizeof(struct nlmsghdr) && nlh->nlmsg_len >= sizeof(struct nlmsghdr) &&
+               nlh->nlmsg_len <= (uint32_t) remaining && MNL_ALIGN(nlh->nlmsg_len) <= (uint32_t) remaining;
+}
+
 /* Open and bind a socket of protocol (NETLINK_NETFILTER, NETLINK_SOCK_DIAG); a receive that waits longer
  * than timeout_sec fails, so a kernel that never answers cannot block the daemon's event loop for good. */
 int netlink_open(NetlinkSocket *s, int protocol, unsigned timeout_sec);

@@ -100,12 +100,25 @@ uint64_t plan_next_pow2(uint64_t n) {
 }
 
 uint64_t plan_round_up(uint64_t n, uint64_t step) {
+        if (n > UINT64_MAX - (step - 1))
+                return UINT64_MAX;
         return (n + step - 1) / step * step;
 }
 
-/* ceil(x) of a non-negative double that fits in 64 bits */
+/* ceil(x) of a non-negative double, UINT64_MAX from 2^64 up: a tiny utilisation or connection lifetime (both
+ * only need to be above 0) makes the quotients huge or infinite, and converting a double out of range is
+ * undefined (x86 gives 0: a table of 1 entry planned for any load). The callers refuse UINT64_MAX as too
+ * large for the kernel. */
 static uint64_t ceil_u64(double x) {
-        return (uint64_t) ceil(x - 1e-9); /* 15000 * 4 / 0.75 is 80000.00000000001 in binary */
+        double c = ceil(x - 1e-9); /* 15000 * 4 / 0.75 is 80000.00000000001 in binary */
+
+        if (!(c < 18446744073709551616.0))
+                return UINT64_MAX;
+        return c > 0 ? (uint64_t) c : 0;
+}
+
+static uint64_t add_u64(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 int plan_usable_ports(uint32_t lo, uint32_t hi, const char *reserved, uint32_t *ret) {
@@ -358,7 +371,7 @@ static int plan_ports(Builder *b, const PlanOptions *o, const PlanMachine *m, ch
         char value[32];
         uint32_t usable, lo, hi = PORT_MAX;
         uint64_t tw = ceil_u64((double) o->connections * o->time_wait / o->connection_lifetime);
-        uint64_t needed = o->connections + tw;
+        uint64_t needed = add_u64(o->connections, tw);
         uint64_t size = ceil_u64((double) needed / o->utilization);
         int r;
 
@@ -371,8 +384,13 @@ static int plan_ports(Builder *b, const PlanOptions *o, const PlanMachine *m, ch
                                       m->reserved_ports);
                 if (usable >= size || lo == PORT_MIN)
                         break;
-                lo = (uint32_t) MAX((uint64_t) PORT_MIN, (uint64_t) lo - (size - usable));
+                /* lo > PORT_MIN here: stop at it rather than subtract below it (and wrap around) */
+                uint64_t missing = size - usable;
+                lo = missing >= lo - PORT_MIN ? PORT_MIN : lo - (uint32_t) missing;
         }
+        if (usable == 0)
+                return errorf(ret_error, -EINVAL, "net.ipv4.ip_local_reserved_ports \"%s\" leaves no port of %u..%u",
+                              m->reserved_ports, PORT_MIN, PORT_MAX);
 
         /* a wider range the machine has already is kept */
         uint32_t current = 0;
@@ -391,7 +409,7 @@ static int plan_ports(Builder *b, const PlanOptions *o, const PlanMachine *m, ch
                      PORT_MAX) < 0)
                 return -ENOMEM;
         /* a local port is unique per destination address:port, so one range serves each destination */
-        uint64_t destinations = (MAX(size, needed) + usable - 1) / usable;
+        uint64_t wanted = MAX(size, needed), destinations = wanted / usable + (wanted % usable != 0);
         PlanItem *it = sysctl_exact(b, "net.ipv4.ip_local_port_range", value, formula);
         if (it) /* spread evenly over the destinations */
                 it->use = (double) needed / ((double) usable * (double) destinations);

@@ -77,7 +77,7 @@ void plan_done(Plan *p);
 int plan_compute(const PlanOptions *o, const PlanMachine *m, Plan *ret, char **ret_error);
 
 /* Rounding helpers, exposed for the tests: the next power of two >= n (1 for 0; 0 on overflow), and n
- * rounded up to a multiple of step. */
+ * rounded up to a multiple of step (UINT64_MAX on overflow). */
 uint64_t plan_next_pow2(uint64_t n);
 uint64_t plan_round_up(uint64_t n, uint64_t step);
 /* How many ports of lo..hi the reserved list ("a,b-c,...") leaves usable. -EINVAL for a malformed list. */

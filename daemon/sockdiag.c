@@ -360,7 +360,7 @@ static int walk_messages(const void *buf, size_t len, uint32_t seq, uint32_t por
                 return -EBADMSG;
         remaining = (int) len;
 
-        for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+        for (; netlink_message_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
                 DiagSocket s;
 
                 if (nlh->nlmsg_seq != seq)

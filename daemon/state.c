@@ -155,6 +155,9 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                 return errorf(ret_error, -EINVAL, "%s: baseline.%s: unknown field", origin, bad->string);
         if ((bad = json_find_duplicate_member(c)))
                 return errorf(ret_error, -EINVAL, "%s: baseline.%s: duplicate field", origin, bad->string);
+        /* The number first: the duplicate check below compares every pair of members. */
+        if (cJSON_GetArraySize(sysctl) > (int) STATE_BASELINE_MAX)
+                return errorf(ret_error, -E2BIG, "%s: baseline: more than %u entries", origin, STATE_BASELINE_MAX);
         /* Two originals for one key: which one is true cannot be known. */
         if ((bad = json_find_duplicate_member(sysctl)))
                 return errorf(ret_error, -EINVAL, "%s: baseline.sysctl[\"%s\"]: duplicate entry", origin,
@@ -179,6 +182,9 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                                                              "files");
         if (files && !cJSON_IsObject(files))
                 return errorf(ret_error, -EINVAL, "%s: baseline.files: must be an object", origin);
+        if (cJSON_GetArraySize(files) > (int) STATE_BASELINE_MAX)
+                return errorf(ret_error, -E2BIG, "%s: baseline.files: more than %u entries", origin,
+                              STATE_BASELINE_MAX);
         if ((bad = json_find_duplicate_member(files)))
                 return errorf(ret_error, -EINVAL, "%s: baseline.files[\"%s\"]: duplicate entry", origin, bad->string);
         cJSON_ArrayForEach(c, files) {

@@ -10,6 +10,7 @@ PACKAGES=(
         valgrind                                            # memcheck stage (meson test --setup valgrind)
         dpkg-dev debhelper debootstrap systemd-container    # .deb build, container system test
         qemu-system-x86 e2fsprogs                           # VM system test (software emulation)
+        clang libclang-rt-dev                               # fuzz targets: clang and libFuzzer's runtime
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,10 +1,11 @@
 #!/bin/bash
 # test.sh - install dependencies, build, and run the whole test suite in stages: the unit and
 # integration suites on a plain build, the system suites on the same build (the .deb in a booted
-# container, then in a qemu VM with Debian's kernel), and the unit and integration suites again on an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries), and
-# under valgrind memcheck;
-# last, an optimised build of everything (tests and benchmarks too), whose warnings are errors as well.
+# container, then in a qemu VM with Debian's kernel), the unit and integration suites again on an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (the system suites test the packaged binaries) and
+# under valgrind memcheck; then an optimised build of everything (tests and benchmarks too), whose
+# warnings are errors as well; last, the fuzz targets built with clang and libFuzzer (ASan + UBSan), each
+# run a fixed number of times from its seed corpus (fuzz/README.md).
 # Needs root (namespaces, private journald, nspawn); changes nothing on the host. Prints each
 # stage's duration and one summary line at the end.
 set -uo pipefail
@@ -65,12 +66,26 @@ memcheck() { build build || { status=1; return 1; }; run_tests build --setup val
 # The package is built -O2 and benchmarks want -O3: the optimiser's warnings (errors here) must show too.
 release() { build build-release --buildtype=release || { status=1; total_fail=$((total_fail + 1)); }; }
 
+# clang + libFuzzer: the suite "fuzz" runs each target -runs=N from its seed corpus (a few seconds each).
+# -Dtests=false: only the daemon, the client and the fuzzers (the replays ran in the stages above).
+fuzz() {
+        if ! command -v clang >/dev/null; then
+                echo "=== fuzz: SKIP: clang is not installed (tools/deps.sh installs it)"
+                total_skip=$((total_skip + 1))
+                return 0
+        fi
+        CC=clang build build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined -Db_lundef=false ||
+                { status=1; total_fail=$((total_fail + 1)); return 1; }
+        run_tests build-fuzz --suite fuzz
+}
+
 stage unit+integration plain
 stage system-container system
 stage system-vm vm
 stage asan asan
 stage valgrind memcheck
 stage release-build release
+stage fuzz fuzz
 
 summary=$(printf '%s, ' "${durations[@]}")
 echo "=== stages: ${summary%, }"

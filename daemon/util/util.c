@@ -316,14 +316,15 @@ int errorf(char **ret_error, int err, const char *fmt, ...) {
         return err;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4 bytes), 0 when the bytes there are not one. Never reads past
- * a NUL: it is not a continuation byte. */
-static size_t utf8_sequence(const unsigned char *p) {
+/* The length of the UTF-8 character at p, 0 when it is malformed, overlong, a surrogate or beyond U+10FFFF;
+ * with bus, also for a noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF), which sd-bus refuses although the
+ * D-Bus specification allows them since 0.21. */
+static size_t utf8_char_length(const unsigned char *p, bool bus) {
         unsigned cp, n;
 
         if (*p < 0x80)
                 return 1;
-        else if ((*p & 0xe0) == 0xc0) {
+        if ((*p & 0xe0) == 0xc0) {
                 cp = *p & 0x1f;
                 n = 1;
         } else if ((*p & 0xf0) == 0xe0) {
@@ -343,17 +344,29 @@ static size_t utf8_sequence(const unsigned char *p) {
         if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
             (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
                 return 0;
+        if (bus && ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe))
+                return 0;
         return n + 1;
 }
 
-bool utf8_is_valid(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *p;) {
-                size_t n = utf8_sequence(p);
+static bool utf8_check(const char *s, bool bus) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        while (*p) {
+                size_t n = utf8_char_length(p, bus);
                 if (n == 0)
                         return false;
                 p += n;
         }
         return true;
+}
+
+bool utf8_is_valid(const char *s) {
+        return utf8_check(s, false);
+}
+
+bool bus_string_is_valid(const char *s) {
+        return utf8_check(s, true);
 }
 
 char *utf8_escape_invalid(const char *s) {
@@ -362,7 +375,7 @@ char *utf8_escape_invalid(const char *s) {
         if (!out)
                 return NULL;
         for (const unsigned char *p = (const unsigned char *) s; *p;) {
-                size_t n = utf8_sequence(p);
+                size_t n = utf8_char_length(p, true);
                 if (n == 0) {
                         o += sprintf(o, "\\x%02x", *p++);
                         continue;

@@ -126,12 +126,15 @@ void text_position(const char *buf, size_t offset, unsigned *ret_line, unsigned 
 /* Set *ret_error (when not NULL) to a formatted message and return err (a negative errno). */
 int errorf(char **ret_error, int err, const char *fmt, ...) _printf_(3, 4);
 
-/* Whether s is valid UTF-8 (D-Bus rejects strings that are not). */
+/* Whether s is well-formed UTF-8: no overlong forms, surrogates or code points beyond U+10FFFF. */
 bool utf8_is_valid(const char *s);
+/* Whether sd-bus takes s as a string: well-formed UTF-8 without noncharacters (U+FDD0..U+FDEF, U+xFFFE,
+ * U+xFFFF). sd-bus refuses to build a message or an error holding anything else. */
+bool bus_string_is_valid(const char *s);
 
-/* s with every byte that is not part of a valid UTF-8 sequence written as \xNN (malloc'd): for values read
- * from the kernel or a file that are to go onto the bus (kernel.hostname and kernel.core_pattern may hold any
- * bytes). NULL when out of memory. */
+/* s with every byte sd-bus would refuse (not part of a well-formed character, or of a noncharacter) written as
+ * \xNN (malloc'd): for values read from the kernel or a file that are to go onto the bus (kernel.hostname and
+ * kernel.core_pattern may hold any bytes). NULL when out of memory. */
 char *utf8_escape_invalid(const char *s);
 
 #define QUOTED_MAX 84u /* a buffer for utf8_quote(): 80 bytes of the value, "..." and the NUL */

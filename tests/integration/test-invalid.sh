@@ -13,6 +13,8 @@ printf '{\n  "sysctl": {\n    "net.core.somaxconn": 8192,\n  }\n}\n' >"$P/syntax
 printf '{"sysctl": {"net.core.somaxconn": 1e300}}\n' >"$P/range.json"
 printf '{"limits": {"nofile": {"soft": 300000, "hard": 200000}}}\n' >"$P/limits.json"
 head -c 70000 /dev/zero | tr '\0' ' ' >"$P/huge.json"
+# valid JSON, but U+FFFF is a character sd-bus refuses to send
+printf '{"description": "odd \\uffff text"}\n' >"$P/nonchar.json"
 # the kernel refuses this value at write time (tcp_tw_reuse is 0..2)
 printf '{"sysctl": {"net.ipv4.tcp_tw_reuse": 9, "net.ipv4.tcp_fin_timeout": 21}}\n' >"$P/kernel-says-no.json"
 
@@ -54,6 +56,15 @@ check_match "NoSuchKey" "io.wstune.wstuned1.Error.NoSuchKey.*net.core.no_such_ke
 long=$(printf 'net.%0200d' 0)
 check_rc "Get with an over-long key" 1 bus_send Get array:string:"$long"
 check_match "over-long key rejected" "InvalidArgs.*too long" "$OUT"
+
+# Text sd-bus cannot send (a cut UTF-8 sequence, a noncharacter) never goes out: a quoted value is cut on a
+# character boundary, other text has such bytes as \xNN; before, the reply could not be built and the caller
+# waited for its timeout, or got a bare "Invalid argument" (found by fuzz-bus and test-bad-input).
+euros=$(for _ in $(seq 30); do printf '\xe2\x82\xac'; done) # 90 bytes: the message quotes 80 of them
+check_rc "a long non-ASCII profile name" 1 bus_send Apply string:"$euros" uint64:0
+check_match "its error arrives, cut on a character boundary" "InvalidArgs.*invalid profile name \"($(printf '\xe2\x82\xac')){26}\.\.\.\"" "$OUT"
+check_rc "ListProfiles with a noncharacter in a description" 0 bus_call ListProfiles
+check_match "the description with the noncharacter as \\xNN" 'odd \\\\xef\\\\xbf\\\\xbf text' "$OUT"
 
 # the last good state is intact
 check_eq "still ws-server" 's "ws-server"' "$(bus_prop ActiveProfile)"

@@ -331,6 +331,10 @@ static const MergeCase merge_cases[] = {
         { " \n\t\r\n", 0, NEW_DOC_200K },
         { "{}", 0, NEW_DOC_200K },
         { "\n  {  }  \n", 0, NEW_DOC_200K },
+        /* a noncharacter is valid UTF-8 and valid JSON: written as UTF-8, and the written file reads back (found by
+         * fuzz-docker-json after utf8_is_valid() had briefly refused noncharacters) */
+        { "{\"log-opts\":{\"tag\":\"\\ufdef \\uffff\"}}", 0,
+          "{\n  \"log-opts\": {\n    \"tag\": \"\xef\xb7\xaf \xef\xbf\xbf\"\n  },\n" NEW_ULIMITS_200K "}\n" },
         /* unrelated keys kept, in order; default-ulimits appended */
         { "{\"log-driver\":\"journald\",\"registry-mirrors\":[\"https://mirror.gcr.io\",\"https://m2.example\"],"
           "\"data-root\":\"/srv/docker\",\"live-restore\":true,\"debug\":false,\"cgroup-parent\":null}",

@@ -265,6 +265,14 @@ static const BadCase bad_cases[] = {
         { PLAN_ROLE_SERVER, 100000000, 0.75, 16,
           "1600000000 conntrack entries at 0.75 utilisation need a table of 2133333334, more than the kernel's "
           "nf_conntrack_max can hold (2147483647)" },
+        /* a utilisation just above 0: the table size is past 2^64 (or infinite), not a wrapped small number
+         * (found by fuzz-bus: UBSan, a double out of range converted to an integer) */
+        { PLAN_ROLE_SERVER, 15000, 1e-15, 4,
+          "60000 conntrack entries at 1e-15 utilisation need a table of 18446744073709551615, more than the kernel's "
+          "nf_conntrack_max can hold (2147483647)" },
+        { PLAN_ROLE_CLIENT, 15000, 1e-300, 2,
+          "30000 conntrack entries at 1e-300 utilisation need a table of 18446744073709551615, more than the "
+          "kernel's nf_conntrack_max can hold (2147483647)" },
 };
 
 START_TEST(test_bad) {
@@ -283,6 +291,61 @@ START_TEST(test_bad) {
         ck_assert_pstr_eq(error, c->error);
         ck_assert_ptr_null(plan.profile_json);
         ck_assert_uint_eq(plan.n_items, 0);
+}
+END_TEST
+
+/* Options at the edges of their ranges and a machine that reserves every port: figures that saturate instead
+ * of wrapping, and an error instead of a division by zero. */
+START_TEST(test_extremes) {
+        _cleanup_free_ char *error = NULL;
+        PlanMachine m = { .reserved_ports = (char *) "" };
+        PlanOptions o;
+        Plan plan;
+
+        /* connections that live 1e-300 s leave endless TIME_WAIT: every port, and a warning */
+        plan_options_init(&o, PLAN_ROLE_CLIENT);
+        o.connections = 15000;
+        o.connection_lifetime = 1e-300;
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, NULL), 0);
+        ck_assert_str_eq(find_item(&plan, "net.ipv4.ip_local_port_range")->value, "1024 65535");
+        ck_assert_uint_eq(strv_length(plan.warnings), 1);
+        ck_assert_str_eq(plan.warnings[0], "18446744073709551615 ports do not fit in one range (1024..65535 holds "
+                                           "64512 usable): spread the connections over 285942833483842 destination "
+                                           "addresses (or source addresses)");
+        plan_done(&plan);
+
+        /* the most of everything the options allow */
+        plan_options_init(&o, PLAN_ROLE_SERVER);
+        o.connections = 1000;
+        o.ramp = 1e7;
+        o.burst = 3600;
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, &error), -EINVAL);
+        ck_assert_str_eq(error, "a backlog of 48000000000 is more than the kernel can hold (2147483647)");
+
+        plan_options_init(&o, PLAN_ROLE_CLIENT);
+        o.connections = 15000;
+        /* reserved ports below the default range: each step down finds only reserved ports, until the next
+         * step would pass 1024; it wrapped around below 0 and looped (found by fuzz-bus: a timeout) */
+        m.reserved_ports = (char *) "1024-32767";
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, NULL), 0);
+        ck_assert_str_eq(find_item(&plan, "net.ipv4.ip_local_port_range")->value, "1024 65535");
+        ck_assert_str_eq(plan.warnings[0], "40000 ports do not fit in one range (1024..65535 holds 32768 usable): "
+                                           "spread the connections over 2 destination addresses (or source "
+                                           "addresses)");
+        plan_done(&plan);
+
+        /* no usable port at all */
+        m.reserved_ports = (char *) "1024-65535";
+        free(error);
+        error = NULL;
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, &error), -EINVAL);
+        ck_assert_str_eq(error, "net.ipv4.ip_local_reserved_ports \"1024-65535\" leaves no port of 1024..65535");
+        m.port_lo = 1024; /* a current range made of reserved ports is no better */
+        m.port_hi = 65535;
+        ck_assert_int_eq(plan_compute(&o, &m, &plan, NULL), -EINVAL);
+
+        ck_assert_uint_eq(plan_round_up(UINT64_MAX - 5, 1024), UINT64_MAX);
+        ck_assert_uint_eq(plan_round_up(UINT64_MAX - 1023, 1024), UINT64_MAX - 1023);
 }
 END_TEST
 
@@ -327,6 +390,7 @@ int main(void) {
         tcase_add_test(tc, test_machine);
         tcase_add_test(tc, test_usable_ports);
         tcase_add_loop_test(tc, test_bad, 0, ELEMENTSOF(bad_cases));
+        tcase_add_test(tc, test_extremes);
         tcase_add_test(tc, test_roles);
         tcase_add_test(tc, test_machine_read);
         suite_add_tcase(s, tc);

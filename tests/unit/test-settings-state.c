@@ -290,18 +290,35 @@ START_TEST(test_state_baseline_ops) {
 }
 END_TEST
 
+/* Too many entries, up to a file of about 1 MiB (STATE_SIZE_MAX): refused by their number before anything
+ * looks at them in pairs. The duplicate check compares every member with every earlier one (seconds for
+ * 40000 entries); the last entry repeats the first, so a check made in the wrong order says "duplicate". */
+static const struct {
+        const char *section;
+        unsigned entries;
+} state_cap_cases[] = {
+        { "sysctl", STATE_BASELINE_MAX + 1 },
+        { "sysctl", 60000 },
+        { "files", STATE_BASELINE_MAX + 1 },
+        { "files", 60000 },
+};
+
 START_TEST(test_state_parse_cap) {
         _cleanup_(state_done) State s = {};
         _cleanup_free_ char *text = NULL, *error = NULL;
+        bool files = streq(state_cap_cases[_i].section, "files");
         size_t size = 0;
         FILE *f = open_memstream(&text, &size);
 
-        fputs("{\"version\":1,\"baseline\":{\"sysctl\":{", f);
-        for (unsigned i = 0; i <= STATE_BASELINE_MAX; i++)
-                fprintf(f, "%s\"net/test/k%u\":\"%u\"", i ? "," : "", i, i);
+        fprintf(f, "{\"version\":1,\"baseline\":{\"%s\":{", state_cap_cases[_i].section);
+        for (unsigned i = 0; i <= state_cap_cases[_i].entries; i++)
+                fprintf(f, files ? "%s\"/etc/k%u\":null" : "%s\"net/test/k%u\":\"1\"", i ? "," : "",
+                        i < state_cap_cases[_i].entries ? i : 0);
         fputs("}}}", f);
         fclose(f);
         ck_assert_int_eq(state_parse("s.json", text, size, &s, &error), -E2BIG);
+        ck_assert_str_eq(error, files ? "s.json: baseline.files: more than 4096 entries"
+                                      : "s.json: baseline: more than 4096 entries");
         ck_assert_uint_eq(s.n_baseline, 0);
 }
 END_TEST
@@ -385,7 +402,7 @@ static Suite *settings_state_suite(void) {
         tc = tcase_create("state");
         tcase_add_loop_test(tc, test_state_parse, 0, ELEMENTSOF(state_cases));
         tcase_add_test(tc, test_state_baseline_ops);
-        tcase_add_test(tc, test_state_parse_cap);
+        tcase_add_loop_test(tc, test_state_parse_cap, 0, ELEMENTSOF(state_cap_cases));
         tcase_add_test(tc, test_state_round_trip);
         tcase_add_test(tc, test_state_load);
         suite_add_tcase(s, tc);

@@ -31,6 +31,7 @@ END_TEST
 typedef struct Utf8Case {
         const char *s;
         bool valid;
+        bool nonchar; /* valid UTF-8 that sd-bus refuses: bus_string_is_valid() is false */
 } Utf8Case;
 
 static const Utf8Case utf8_cases[] = {
@@ -39,11 +40,20 @@ static const Utf8Case utf8_cases[] = {
         { "\xc3\xa9", true },                  /* é */
         { "\xe2\x82\xac", true },              /* € */
         { "\xf0\x9f\x98\x80", true },          /* U+1F600 */
-        { "\xf4\x8f\xbf\xbf", true },          /* U+10FFFF, the last code point */
+        { "\xf4\x8f\xbf\xbd", true },          /* U+10FFFD, the last character */
         { "\xed\x9f\xbf", true },              /* U+D7FF, just below the surrogates */
         { "\xee\x80\x80", true },              /* U+E000, just above them */
-        { "\xef\xbf\xbf", true },              /* U+FFFF */
+        { "\xef\xbf\xbd", true },              /* U+FFFD, the replacement character */
+        { "\xef\xb7\x8f", true },              /* U+FDCF, just below the noncharacters */
+        { "\xef\xb7\xb0", true },              /* U+FDF0, just above them */
         { "\x7f", true },
+        /* noncharacters: valid UTF-8, but sd-bus refuses them (a reply or error holding one is never sent) */
+        { "\xef\xbf\xbf", true, true },       /* U+FFFF */
+        { "\xef\xbf\xbe", true, true },       /* U+FFFE */
+        { "\xef\xb7\x90", true, true },       /* U+FDD0 */
+        { "\xef\xb7\xaf", true, true },       /* U+FDEF */
+        { "\xf0\x9f\xbf\xbe", true, true },   /* U+1FFFE */
+        { "\xf4\x8f\xbf\xbf", true, true },   /* U+10FFFF, the last code point */
         { "\x80", false },                     /* lone continuation byte */
         { "a\xbf", false },
         { "\xc3", false },                     /* truncated at the end */
@@ -69,6 +79,8 @@ START_TEST(test_utf8_is_valid) {
         const Utf8Case *c = &utf8_cases[_i];
 
         ck_assert_msg(utf8_is_valid(c->s) == c->valid, "case %d: expected %s", _i, c->valid ? "valid" : "invalid");
+        ck_assert_msg(bus_string_is_valid(c->s) == (c->valid && !c->nonchar), "case %d: sd-bus would %s it", _i,
+                      c->valid && !c->nonchar ? "take" : "refuse");
 }
 END_TEST
 
@@ -87,6 +99,8 @@ static const EscapeCase escape_cases[] = {
         { "\xed\xa0\x80", "\\xed\\xa0\\x80" },         /* surrogate */
         { "\xe2\x82\xac\x80", "\xe2\x82\xac\\x80" },    /* stray continuation after € */
         { "\xff\xfe\xfd", "\\xff\\xfe\\xfd" },          /* four times as long: the most */
+        { "\xef\xbf\xbf", "\\xef\\xbf\\xbf" },         /* U+FFFF: valid UTF-8, but sd-bus refuses it */
+        { "\xef\xbf\xbd", "\xef\xbf\xbd" },               /* U+FFFD stays */
 };
 
 START_TEST(test_utf8_escape_invalid) {
@@ -94,7 +108,7 @@ START_TEST(test_utf8_escape_invalid) {
         _cleanup_free_ char *e = utf8_escape_invalid(c->s);
 
         ck_assert_str_eq(e, c->expected);
-        ck_assert(utf8_is_valid(e));
+        ck_assert(bus_string_is_valid(e));
 }
 END_TEST
 
