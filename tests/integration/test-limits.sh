@@ -36,6 +36,9 @@ cp "$(command -v sleep)" "$SB/wstest-sleeper"
 prlimit --nofile=1024:1024 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
+# $! is prlimit until it execs the sleeper: go on once the process has its name
+is_sleeper() { [ "$(cat "/proc/$sleeper/comm" 2>/dev/null)" = wstest-sleeper ]; }
+wait_until 3 is_sleeper || echo "# the sleeper did not start" >&2
 
 wstuned_start || exit 1
 
@@ -73,6 +76,7 @@ wait "$sleeper" 2>/dev/null
 prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
+check_rc "the restarted process runs" 0 wait_until 3 is_sleeper
 check_rc "verify holds after the restart" 0 wstunectl verify
 check_match "restarted process ok" "process wstest-sleeper\[$sleeper\].* +>=4096 +8192:8192 +ok" "$OUT"
 
