@@ -31,6 +31,21 @@ check_rc() {
         if [ "$rc" = "$want" ]; then pass "$what"; else fail "$what" "command: $*" "exit $rc, expected $want" "output: $OUT"; fi
 }
 
+# wait_line WHAT FILE REGEX [COUNT]: poll every 10 ms for up to 5 s until COUNT (default 1) lines of FILE
+# match REGEX
+wait_line() {
+        local what=$1 file=$2 regex=$3 n=${4:-1}
+        for _ in $(seq 500); do
+                if [ "$(grep -Ec -- "$regex" "$file" 2>/dev/null)" -ge "$n" ]; then
+                        pass "$what"
+                        return 0
+                fi
+                sleep 0.01
+        done
+        fail "$what (not $n lines matching $regex within 5 s)" "$(cat "$file" 2>/dev/null)"
+        return 1
+}
+
 skip_test() { printf 'SKIP: %s\n' "$1"; exit 77; }
 
 test_finish() {

@@ -8,20 +8,6 @@
 . "$(dirname "$0")/preamble.sh" "$0" "$@"
 
 TS='[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}'
-# wait_line WHAT FILE REGEX [COUNT]: poll every 10 ms for up to 3 s until COUNT (default 1) lines of FILE
-# match REGEX
-wait_line() {
-        local what=$1 file=$2 regex=$3 count=${4:-1}
-        for _ in $(seq 300); do
-                if [ "$(grep -Ec -- "$regex" "$file" 2>/dev/null)" -ge "$count" ]; then
-                        pass "$what"
-                        return 0
-                fi
-                sleep 0.01
-        done
-        fail "$what (not $count lines matching $regex within 3 s)" "$(cat "$file" 2>/dev/null)"
-        return 1
-}
 # both WHAT TEXT_REGEX JSON_REGEX: the line shows up in the text and in the JSON output
 both() {
         wait_line "text: $1" "$SB/monitor.txt" "^$TS $2\$"

@@ -20,19 +20,6 @@ ROW='^(conntrack|backlog|ports|fds) +(absent|ok|warn|critical) '
 
 # count REGEX TEXT: how many lines of TEXT match
 count() { printf '%s\n' "$2" | grep -Ec -- "$1"; }
-# wait_line WHAT FILE REGEX [COUNT]: poll every 10 ms for up to 5 s until COUNT (default 1) lines match
-wait_line() {
-        local what=$1 file=$2 regex=$3 n=${4:-1}
-        for _ in $(seq 500); do
-                if [ "$(grep -Ec -- "$regex" "$file" 2>/dev/null)" -ge "$n" ]; then
-                        pass "$what"
-                        return 0
-                fi
-                sleep 0.01
-        done
-        fail "$what (not $n lines matching $regex within 5 s)" "$(cat "$file" 2>/dev/null)"
-        return 1
-}
 # wait_until WHAT COMMAND...: poll every 10 ms for up to 5 s until COMMAND succeeds
 wait_until() {
         local what=$1
