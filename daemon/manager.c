@@ -483,6 +483,12 @@ static int plan_execute(Manager *m, Plan *plan, const char *profile, uid_t calle
                 if (s->action != ACTION_SET || !s->current || s->error || state_baseline_get(&m->state, s->path))
                         continue;
                 r = state_baseline_set(&m->state, s->path, s->current);
+                if (r == -EILSEQ) {
+                        /* an original that is not UTF-8 cannot be kept, so Revert could not put it back: the
+                         * key is left alone and reported as failed, as a limit file that is not text */
+                        s->error = EILSEQ;
+                        continue;
+                }
                 if (r < 0)
                         goto undo;
                 s->new_baseline = true;
@@ -882,8 +888,12 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
                         state_baseline_remove(&m->state, k->spec->path);
                         k->state = KEY_STATE_ERROR;
                         k->error = -r;
-                        log_error("Cannot save %s, not setting %s: %s", m->paths.state_file, k->spec->name,
-                                  strerror(-r));
+                        if (r == -EILSEQ)
+                                log_error("%s appeared with a value that is not UTF-8 text, which %s cannot keep: "
+                                          "not setting it", k->spec->name, m->paths.state_file);
+                        else
+                                log_error("Cannot save %s, not setting %s: %s", m->paths.state_file, k->spec->name,
+                                          strerror(-r));
                         return;
                 }
         }

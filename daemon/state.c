@@ -27,6 +27,9 @@ const char *state_baseline_get(const State *s, const char *path) {
 }
 
 int state_baseline_set(State *s, const char *path, const char *value) {
+        /* state.json is JSON: it cannot keep bytes that are not UTF-8, and a file with them does not load */
+        if (!utf8_is_valid(value))
+                return -EILSEQ;
         for (size_t i = 0; i < s->n_baseline; i++)
                 if (streq(s->baseline[i].path, path)) {
                         char *v = strdup(value);

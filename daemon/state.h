@@ -38,6 +38,7 @@ int state_load(const char *path, State *ret, char **ret_error);
 int state_save(const char *path, const State *s);
 
 const char *state_baseline_get(const State *s, const char *path);
+/* -EILSEQ for a value that is not UTF-8: state.json could not keep it. */
 int state_baseline_set(State *s, const char *path, const char *value);
 void state_baseline_remove(State *s, const char *path);
 int state_set_active(State *s, const char *profile);

@@ -15,7 +15,7 @@
  * (drift, a module adding nf_conntrack_max) or a file an admin edits (a profile in /etc/wstuned/profiles,
  * the settings, daemon.json, a limits drop-in, the state file), run the drift poll and the limit-file
  * repair (what the timers and inotify run), or restart the daemon on the same files. A crash there is a
- * finding as much as in a handler.
+ * finding as much as in a handler, and so is a restart that cannot read the state.json the daemon wrote.
  *
  * A call that sd-bus refuses to build (invalid UTF-8, an invalid object path or signature) is not sent:
  * that is sd-bus's input check, counted as rejected. Every call sent must get a reply within
@@ -422,6 +422,7 @@ typedef struct World {
         Manager *m;
         sd_bus *client;
         uint64_t clock_offset; /* how far BUS_CALL_POLL moved the clock on */
+        bool state_written;    /* the input wrote state.json itself (it may well be unreadable) */
 } World;
 
 /* The errors a reply may carry: the API's own and what sd-bus answers for calls it refuses itself. */
@@ -554,6 +555,12 @@ static void world_start(World *w) {
         fuzz_check(manager_new(&w->m) >= 0, "manager_new");
         fuzz_check(paths_init(&w->m->paths, root, root, profiles) >= 0, "paths_init");
         manager_startup(w->m);
+        /* what the daemon wrote, it reads back: manager_startup() moves an unreadable state.json aside */
+        if (!w->state_written) {
+                _cleanup_free_ char *broken = NULL;
+                fuzz_check(asprintf(&broken, "%s.broken", w->m->paths.state_file) >= 0, "asprintf");
+                fuzz_check(access(broken, F_OK) < 0, "the daemon cannot read the state.json it wrote");
+        }
 
         fuzz_check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) >= 0, "socketpair: %m");
         w->m->bus = bus_new(fds[0], true);
@@ -569,11 +576,13 @@ static void world_stop(World *w) {
 }
 
 /* BUS_CALL_KERNEL: one of bus_files gets the content from the input, or goes away. */
-static void world_write(Reader *r) {
+static void world_write(World *w, Reader *r) {
         const char *rel = bus_files[read_u8(r) % ELEMENTSOF(bus_files)];
         _cleanup_free_ char *content = read_string(r), *path = NULL, *dir = NULL;
 
         fuzz_check(asprintf(&path, "%s/%s", root, rel) >= 0, "asprintf");
+        if (strstr(rel, "state.json"))
+                w->state_written = true;
         if (!content[0]) {
                 (void) unlink(path);
                 return;
@@ -614,7 +623,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
                 switch (kind) {
                 case BUS_CALL_KERNEL:
-                        world_write(&r);
+                        world_write(&w, &r);
                         stats.events++;
                         break;
                 case BUS_CALL_POLL:

@@ -592,6 +592,27 @@ static void bus_seeds(void) {
         p_end(&p);
         save("fuzz-bus", "found-reply-noncharacter", p.buf, p.len);
 
+        /* a managed key's original that is not UTF-8: state.json (JSON) must not get it */
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 0); /* somaxconn */
+        p_string(&p, "\xff\n");
+        p_call(&p, BUS_CALL_APPLY);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "server");
+        p_op(&p, BUS_OP_U64);
+        p_u64(&p, 0);
+        p_end(&p);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 3); /* nf_conntrack_max appears, not UTF-8 either */
+        p_string(&p, "\xfe");
+        p_call(&p, BUS_CALL_POLL);
+        p_byte(&p, 1);
+        p_call(&p, BUS_CALL_RESTART);
+        p_call(&p, BUS_CALL_REVERT);
+        p_end(&p);
+        save("fuzz-bus", "found-original-not-utf8", p.buf, p.len);
+
         p = (Program) {};
         p_call(&p, BUS_CALL_APPLY);
         p_op(&p, BUS_OP_U64); /* the arguments swapped */

@@ -584,6 +584,48 @@ START_TEST(test_failing_key) {
 }
 END_TEST
 
+/* A key whose original value is not UTF-8 is left alone: state.json could not keep the original, and a
+ * state.json holding it did not load again, so every baseline was lost at the next start (found by fuzz-bus,
+ * which restarts the daemon on the files it wrote). The same for a pending key that appears with one. */
+START_TEST(test_original_not_utf8) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL;
+        static const char *const rows[][4] = {
+                { "net.core.somaxconn", "\xff", "8192", "error: Invalid or incomplete multibyte or wide character" },
+                { "net.ipv4.tcp_max_syn_backlog", "2048", "4096", "set" },
+                { "net.ipv4.ip_local_port_range", "32768 60999", "10000 65000", "set" },
+                { "net.ipv4.tcp_fin_timeout", "60", "15", "set" },
+                { "net.ipv4.conf.eth0/100.rp_filter", "2", "1", "set" },
+                { "net.netfilter.nf_conntrack_max", "", "262144", "pending" },
+        };
+        static const char *const baseline[][2] = {
+                { "net/ipv4/tcp_max_syn_backlog", "2048" },
+                { "net/ipv4/ip_local_port_range", "32768 60999" },
+                { "net/ipv4/tcp_fin_timeout", "60" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "2" },
+        };
+
+        write_proc("net/core/somaxconn", "\xff\n");
+        ck_assert_int_eq(manager_apply(m, "server", false, 0, &changes, &error), 0);
+        assert_rows(&changes, rows);
+        assert_proc("net/core/somaxconn", "\xff");
+        assert_baseline("server", baseline); /* state.json loads */
+
+        write_proc("net/netfilter/nf_conntrack_max", "\xfe\n");
+        ck_assert_uint_eq(manager_poll(m, now_usec(), 0, true), 0);
+        assert_proc("net/netfilter/nf_conntrack_max", "\xfe");
+        ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
+        assert_baseline("server", baseline);
+
+        m = manager_free(m);
+        m = manager_on_tree();
+        manager_startup(m);
+        ck_assert_ptr_nonnull(m->profile);
+        assert_baseline("server", baseline);
+        ck_assert_int_eq(state_baseline_set(&m->state, "net/core/somaxconn", "\xff"), -EILSEQ);
+}
+END_TEST
+
 /* A write the kernel takes but that does not stick (read back differs) is an error, and the baseline
  * entry recorded for it before the write is dropped again: there is nothing to restore. /dev/null
  * reads back empty whatever is written to it. */
@@ -1073,6 +1115,7 @@ static Suite *manager_suite(void) {
         tcase_add_test(tc, test_ignore_restores);
         tcase_add_test(tc, test_pending);
         tcase_add_test(tc, test_failing_key);
+        tcase_add_test(tc, test_original_not_utf8);
         tcase_add_test(tc, test_write_does_not_stick);
         tcase_add_test(tc, test_unknown_profile);
         tcase_add_test(tc, test_invalid_profile);
