@@ -591,7 +591,8 @@ START_TEST(test_original_not_utf8) {
         _cleanup_(report_done) Report changes = {};
         _cleanup_free_ char *error = NULL;
         static const char *const rows[][4] = {
-                { "net.core.somaxconn", "\xff", "8192", "error: Invalid or incomplete multibyte or wide character" },
+                /* the report shows the value that is not UTF-8 with its bad byte as \xNN */
+                { "net.core.somaxconn", "\\xff", "8192", "error: Invalid or incomplete multibyte or wide character" },
                 { "net.ipv4.tcp_max_syn_backlog", "2048", "4096", "set" },
                 { "net.ipv4.ip_local_port_range", "32768 60999", "10000 65000", "set" },
                 { "net.ipv4.tcp_fin_timeout", "60", "15", "set" },
