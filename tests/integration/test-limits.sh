@@ -73,6 +73,9 @@ check_match "process row" "process wstest-sleeper\[$sleeper\].* +>=4096 +1024:10
 check_match "files hold" "/etc/security/limits.d/90-wstuned.conf +nofile 4096:4096 +nofile 4096:4096 +ok" "$OUT"
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null
+old_sleeper=$sleeper
+old_gone() { [ ! -e "/proc/$old_sleeper" ]; }
+check_rc "the old process is gone" 0 wait_until 3 old_gone
 prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
