@@ -467,8 +467,8 @@ int metrics_render(const MetricsInput *in, char **ret) {
         return 0;
 }
 
-/* The temporary file is "wstuned.prom.XXXXXX" next to the target: node_exporter reads only "*.prom", so it
- * never sees a half-written file. */
+/* The temporary file is ".#wstuned.promXXXXXX" next to the target (write_file_atomic()): node_exporter reads
+ * only "*.prom", so it never sees a half-written file. */
 int metrics_write(const char *path, const MetricsInput *in) {
         _cleanup_free_ char *text = NULL;
         int r;
