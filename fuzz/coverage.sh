@@ -14,8 +14,8 @@ declare -A files=(
         [fuzz-docker-json]="limit-files.c"
         [fuzz-conntrack]="conntrack.c"
         [fuzz-sockdiag]="sockdiag.c"
-        [fuzz-netstat]="netstat.c"
-        [fuzz-bus]="bus-manager.c manager.c plan.c limits-apply.c"
+        [fuzz-netstat]="netstat.c proc-limits.c"
+        [fuzz-bus]="bus-manager.c manager.c plan.c limits-apply.c proc-limits.c"
 )
 
 if [ ! -f "$build/build.ninja" ]; then

@@ -192,7 +192,8 @@ static size_t read_count(Reader *r) {
         return MIN(n, (size_t) BUS_ARRAY_MAX);
 }
 
-static char *read_string(Reader *r) {
+/* A string of the input, NUL-terminated; *ret_len counts its bytes, NULs inside included. */
+static char *read_string_n(Reader *r, size_t *ret_len) {
         uint8_t n = read_u8(r);
         size_t len = n;
         char *s;
@@ -201,6 +202,7 @@ static char *read_string(Reader *r) {
                 size_t w = n - BUS_STRING_WORDS;
                 s = strdup(w < ELEMENTSOF(bus_words) ? bus_words[w] : "");
                 fuzz_check(s, "strdup");
+                *ret_len = strlen(s);
                 return s;
         }
         if (n == 0xff) {
@@ -213,7 +215,13 @@ static char *read_string(Reader *r) {
         fuzz_check(s, "malloc");
         read_bytes(r, s, len);
         s[len] = '\0';
+        *ret_len = len;
         return s;
+}
+
+static char *read_string(Reader *r) {
+        size_t len;
+        return read_string_n(r, &len);
 }
 
 /* One call being built: the first append sd-bus refuses marks it rejected, the rest is still read (so the
@@ -578,12 +586,13 @@ static void world_stop(World *w) {
 /* BUS_CALL_KERNEL: one of bus_files gets the content from the input, or goes away. */
 static void world_write(World *w, Reader *r) {
         const char *rel = bus_files[read_u8(r) % ELEMENTSOF(bus_files)];
-        _cleanup_free_ char *content = read_string(r), *path = NULL, *dir = NULL;
+        size_t n;
+        _cleanup_free_ char *content = read_string_n(r, &n), *path = NULL, *dir = NULL;
 
         fuzz_check(asprintf(&path, "%s/%s", root, rel) >= 0, "asprintf");
         if (strstr(rel, "state.json"))
                 w->state_written = true;
-        if (!content[0]) {
+        if (n == 0) {
                 (void) unlink(path);
                 return;
         }
@@ -592,7 +601,6 @@ static void world_write(World *w, Reader *r) {
         *strrchr(dir, '/') = '\0';
         fuzz_check(mkdir_parents(dir, 0755) >= 0, "mkdir %s: %m", dir);
         _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t n = strlen(content);
         fuzz_check(fd >= 0 && write(fd, content, n) == (ssize_t) n, "write %s: %m", path);
 }
 

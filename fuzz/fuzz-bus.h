@@ -4,7 +4,8 @@
  *
  *   program  := step*                     (stops at the end of the input or after BUS_CALLS_MAX steps)
  *   step     := kind arg* BUS_OP_END       a method call
- *             | BUS_CALL_KERNEL file string         the world changes: a file is written ("" removes it)
+ *             | BUS_CALL_KERNEL file string         the world changes: a file is written ("" removes it;
+ *                                                   NULs inside are written too)
  *             | BUS_CALL_POLL byte                  the drift poll and the limit-file repair run
  *             | BUS_CALL_RESTART                    the daemon restarts on the same files
  *   kind     := byte: low 4 bits % _BUS_CALL_MAX pick the method; bit 7 sets allow-interactive-authorization;
@@ -156,4 +157,11 @@ static const char *const bus_files[] = {
         "etc/security/limits.d/90-wstuned.conf",
         "var/lib/wstuned/state.json",
         "proc/meminfo",
+        /* a process Verify looks at (a profile's limits.processes and .services): any user can name a process
+         * and, in a delegated cgroup subtree, choose its cgroup path */
+        "proc/4242/comm",
+        "proc/4242/stat",
+        "proc/4242/cgroup",
+        "proc/4242/limits",
+        "proc/4242/cmdline",
 };

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* fuzz-netstat.c - the /proc text parsers of the pressure sampler, all four on every input (NUL-terminated,
- * as read_file_full() gives it): netstat_parse_listen() (/proc/net/netstat), sockstat_parse()
+/* fuzz-netstat.c - the /proc text parsers, all of them on every input (NUL-terminated, as read_file_full()
+ * gives it): those of the pressure sampler, netstat_parse_listen() (/proc/net/netstat), sockstat_parse()
  * (/proc/net/sockstat), file_nr_parse() (/proc/sys/fs/file-nr) and port_range_parse()
- * (net.ipv4.ip_local_port_range), then the ratios of what parsed.
+ * (net.ipv4.ip_local_port_range), then the ratios of what parsed; and those Verify runs on other processes'
+ * files, proc_limits_parse_nofile() (/proc/PID/limits) and proc_cgroup_unit() (/proc/PID/cgroup, whose paths
+ * a user can choose in a delegated subtree).
  *
- * Checked as netstat.h promises: a failure is -EINVAL and leaves the output alone, a port range is 1..65535
- * with lo <= hi and its size returned, unused fds never exceed allocated ones, and the ratios are finite and
- * not negative. */
+ * Checked as netstat.h and proc-limits.h promise: a failure is -EINVAL (-ENOENT: no unit) and leaves the
+ * output alone, a port range is 1..65535 with lo <= hi and its size returned, unused fds never exceed
+ * allocated ones, the ratios are finite and not negative, and a unit is a .service or .scope name of at most
+ * PROC_UNIT_NAME_MAX bytes without '/'. */
 #include <math.h>
 
 #include "fuzz.h"
 #include "netstat.h"
+#include "proc-limits.h"
 
 #define POISON UINT64_C(0x5a5a5a5a5a5a5a5a)
 
@@ -58,5 +62,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            lo, hi, r);
         ratio = ports_ratio(&ss, lo, hi);
         fuzz_check(isfinite(ratio) && ratio >= 0, "ports_ratio %g", ratio);
+
+        uint64_t soft = POISON, hard = POISON;
+        r = proc_limits_parse_nofile(text, &soft, &hard);
+        fuzz_check(r == 0 || r == -EINVAL, "proc_limits_parse_nofile: %d", r);
+        if (r < 0)
+                fuzz_check(soft == POISON && hard == POISON, "proc_limits_parse_nofile failed but wrote its output");
+
+        _cleanup_free_ char *unit = NULL;
+        r = proc_cgroup_unit(text, &unit);
+        fuzz_check(r == 0 || r == -ENOENT || r == -ENOMEM, "proc_cgroup_unit: %d", r);
+        if (r == 0) {
+                size_t n = strlen(unit);
+                fuzz_check(n > 0 && n <= PROC_UNIT_NAME_MAX && !strchr(unit, '/') &&
+                                   ((n > 8 && streq(unit + n - 8, ".service")) || (n > 6 && streq(unit + n - 6, ".scope"))),
+                           "unit \"%s\"", unit);
+        } else
+                fuzz_check(!unit, "proc_cgroup_unit failed but returned a unit");
         return 0;
 }

@@ -592,6 +592,44 @@ static void bus_seeds(void) {
         p_end(&p);
         save("fuzz-bus", "found-reply-noncharacter", p.buf, p.len);
 
+        /* a running dockerd that Verify finds by name and by unit, with its limits and a --default-ulimit flag
+         * (Apply then leaves daemon.json alone) */
+        static const char proc_limits[] =
+                "Limit                     Soft Limit           Hard Limit           Units     \n"
+                "Max cpu time              unlimited            unlimited            seconds   \n"
+                "Max open files            1024                 524288               files     \n"
+                "Max processes             95433                95433                processes \n";
+        static const char cmdline[] = "/usr/bin/dockerd\0--default-ulimit\0nofile=1024:2048\0";
+        p = (Program) {};
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 7); /* etc/wstuned/profiles/fuzz.json */
+        p_raw_string(&p, admin_profile, sizeof admin_profile - 1);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 13); /* proc/4242/comm */
+        p_string(&p, "dockerd\n");
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 14); /* proc/4242/stat */
+        p_string(&p, "4242 (dockerd) S 1 4242 4242 0 -1 4194560 500 0 0 0 10 5 0 0 20 0 12 0 100 1000000 2000 "
+                     "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 15); /* proc/4242/cgroup */
+        p_string(&p, "0::/system.slice/docker.service\n");
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 16); /* proc/4242/limits */
+        p_raw_string(&p, proc_limits, sizeof proc_limits - 1);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 17); /* proc/4242/cmdline */
+        p_raw_string(&p, cmdline, sizeof cmdline - 1);
+        p_call(&p, BUS_CALL_APPLY);
+        p_op(&p, BUS_OP_STRING);
+        p_string(&p, "fuzz");
+        p_op(&p, BUS_OP_U64);
+        p_u64(&p, 0);
+        p_end(&p);
+        p_call(&p, BUS_CALL_VERIFY);
+        p_end(&p);
+        save("fuzz-bus", "world-dockerd-running-verify", p.buf, p.len);
+
         /* a managed key's original that is not UTF-8: state.json (JSON) must not get it */
         p = (Program) {};
         p_call(&p, BUS_CALL_KERNEL);
