@@ -46,15 +46,32 @@ static int error_setf(sd_bus_error *error, const char *name, const char *fmt, ..
         return error_set(error, name, message);
 }
 
-static int append_report(sd_bus_message *reply, const Report *report) {
+/* The sender of a call, looked up only when a row holds values that only root may see. */
+typedef struct BusCaller {
+        Manager *manager;
+        sd_bus_message *call;
+} BusCaller;
+
+static int bus_caller_lookup(void *userdata, uid_t *ret_uid) {
+        BusCaller *c = userdata;
+        return bus_caller_uid(c->manager, c->call, ret_uid);
+}
+
+#define BUS_CALLER(bc) ((Caller) { .root = -1, .lookup = bus_caller_lookup, .userdata = &(bc) })
+
+/* The rows of report; a secret row goes to a caller other than root without its values, and with
+ * hidden_state (when not NULL) as its last column. */
+static int append_report(sd_bus_message *reply, const Report *report, Caller *caller, const char *hidden_state) {
         int r = sd_bus_message_open_container(reply, 'a', "(ssss)");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < report->n; i++) {
                 char *const *c = report->rows[i].col;
                 char *copy[4] = {};
-                r = sd_bus_message_append(reply, "(ssss)", bus_text(c[0], &copy[0]), bus_text(c[1], &copy[1]),
-                                          bus_text(c[2], &copy[2]), bus_text(c[3], &copy[3]));
+                bool hide = report->rows[i].secret && !caller_is_root(caller);
+                r = sd_bus_message_append(reply, "(ssss)", bus_text(c[0], &copy[0]),
+                                          hide ? "" : bus_text(c[1], &copy[1]), hide ? "" : bus_text(c[2], &copy[2]),
+                                          hide && hidden_state ? hidden_state : bus_text(c[3], &copy[3]));
                 for (size_t j = 0; j < ELEMENTSOF(copy); j++)
                         free(copy[j]);
                 if (r < 0)
@@ -63,12 +80,12 @@ static int append_report(sd_bus_message *reply, const Report *report) {
         return sd_bus_message_close_container(reply);
 }
 
-static int reply_report(sd_bus_message *call, const Report *report) {
+static int reply_report(sd_bus_message *call, const Report *report, Caller *caller, const char *hidden_state) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)
                 return r;
-        r = append_report(reply, report);
+        r = append_report(reply, report, caller, hidden_state);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -122,14 +139,16 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
 
-        r = manager_get(m, (char *const *) keys, &entries, &message);
+        BusCaller bc = { m, call };
+        Caller caller = BUS_CALLER(bc);
+        r = manager_get(m, (char *const *) keys, &caller, &entries, &message);
         if (r == -EINVAL || r == -E2BIG)
                 return error_set(error, SD_BUS_ERROR_INVALID_ARGS, message);
         if (r == -ENOENT)
                 return error_set(error, WSTUNED_ERROR_NO_SUCH_KEY, message);
         if (r < 0)
                 return r;
-        r = reply_report(call, &entries);
+        r = reply_report(call, &entries, &caller, "denied");
         bus_manager_publish(m); /* Get reads the keys, their states may have moved */
         return r;
 }
@@ -165,7 +184,8 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
         (void) watch_files(m);
-        r = reply_report(call, &changes);
+        Caller caller = { .root = uid == 0 };
+        r = reply_report(call, &changes, &caller, NULL);
         bus_manager_publish(m);
         return r;
 }
@@ -176,12 +196,14 @@ static int method_verify(sd_bus_message *call, void *userdata, sd_bus_error *err
         _cleanup_(report_done) Report findings = {};
         int r;
 
-        bool ok = manager_verify(m, &findings);
+        BusCaller bc = { m, call };
+        Caller caller = BUS_CALLER(bc);
+        bool ok = manager_verify(m, &caller, &findings);
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "b", ok);
         if (r >= 0)
-                r = append_report(reply, &findings);
+                r = append_report(reply, &findings, &caller, NULL);
         if (r < 0)
                 return r;
         r = sd_bus_send(NULL, reply, NULL);
@@ -349,7 +371,8 @@ static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *err
                 return bus_error_from_manager(error, r, message);
         (void) watch_reschedule(m); /* a reload may have changed the poll interval */
         (void) watch_files(m);
-        r = reply_report(call, &changes);
+        Caller caller = { .root = uid == 0 };
+        r = reply_report(call, &changes, &caller, NULL);
         bus_manager_publish(m);
         return r;
 }

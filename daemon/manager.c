@@ -145,14 +145,21 @@ static char *expected_string(const ProfileKey *k) {
 /* Read a managed key through its kept descriptor, opening it first when needed. A module that goes away
  * takes its sysctl table with it: reads then fail with ENOENT, and the descriptor is dropped so the next
  * read opens the new file. */
-static int key_read(ManagedKey *k, char **ret) {
-        int r;
+static int key_open(ManagedKey *k) {
+        if (k->fd >= 0)
+                return 0;
+        k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (k->fd < 0)
+                return -errno;
+        k->secret = !sysctl_fd_is_public(k->fd);
+        return 0;
+}
 
-        if (k->fd < 0) {
-                k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (k->fd < 0)
-                        return -errno;
-        }
+static int key_read(ManagedKey *k, char **ret) {
+        int r = key_open(k);
+
+        if (r < 0)
+                return r;
         r = sysctl_read_fd(k->fd, ret);
         if (r < 0 && r != -ENOMEM) {
                 closep(&k->fd);
@@ -202,6 +209,30 @@ static const char *key_verdict(const ManagedKey *k, char *buf, size_t size) {
                 return key_state_to_string(k->state);
         snprintf(buf, size, "error: %s", strerror(k->error ?: EIO));
         return buf;
+}
+
+/* The values of a key that only root may read stay out of the journal and signals (root reads them with Get). */
+#define HIDDEN_VALUE "(hidden)"
+#define KEY_DENIED "denied" /* Get's state for a key the caller may not read */
+
+static const char *value_shown(bool secret, const char *value) {
+        return secret ? NULL : value;
+}
+
+static const char *value_text(bool secret, const char *value) {
+        return secret ? HIDDEN_VALUE : strempty(value);
+}
+
+/* Read a managed key for a caller: one that only root may read is not read again for anyone else (its
+ * state stays the poll's). */
+static void key_refresh_for(ManagedKey *k, Caller *caller) {
+        if (!k->secret || caller_is_root(caller))
+                key_refresh(k, now_usec());
+}
+
+static int key_report(const ManagedKey *k, Report *entries, char *buf, size_t size) {
+        return report_add_secret(entries, k->secret, k->spec->name, k->actual, k->spec->value,
+                                 key_verdict(k, buf, size));
 }
 
 ManagerState manager_state(const Manager *m) {
@@ -295,6 +326,7 @@ typedef struct Step {
         char *current;      /* live value, NULL when absent */
         char *owned[3];     /* restore steps own path, name and target: the baseline entry goes away */
         bool new_baseline;  /* this apply adds the baseline entry */
+        bool secret;        /* readable by root only: no values in the journal or for other callers */
         int error;          /* positive errno of a failed read or write */
 } Step;
 
@@ -309,6 +341,7 @@ static void steps_free(Step *steps, size_t n) {
 
 static int plan_key(const Manager *m, const ProfileKey *k, Step *s) {
         _cleanup_free_ char *path = proc_path(m, k->path);
+        bool public = true;
         int r;
 
         *s = (Step) { .path = k->path, .name = k->name, .target = k->value };
@@ -316,7 +349,7 @@ static int plan_key(const Manager *m, const ProfileKey *k, Step *s) {
                 return -ENOMEM;
         if (k->policy == KEY_POLICY_IGNORE)
                 return 0;
-        r = sysctl_read(path, &s->current);
+        r = sysctl_read_public(path, &s->current, &public);
         if (r == -ENOENT)
                 s->action = ACTION_PENDING;
         else if (r < 0) {
@@ -324,12 +357,14 @@ static int plan_key(const Manager *m, const ProfileKey *k, Step *s) {
                 s->error = -r;
         } else if (!sysctl_value_matches(s->current, k->value, key_match(k)))
                 s->action = ACTION_SET;
+        s->secret = !public;
         return 0;
 }
 
 /* A key of the baseline that the new profile does not manage goes back to its original value. */
 static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
         _cleanup_free_ char *path = proc_path(m, b->path);
+        bool public = true;
         int r;
 
         *s = (Step) { .action = ACTION_RESTORE };
@@ -338,11 +373,12 @@ static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
         s->target = s->owned[2] = strdup(b->value);
         if (!path || !s->path || !s->name || !s->target)
                 return -ENOMEM;
-        r = sysctl_read(path, &s->current);
+        r = sysctl_read_public(path, &s->current, &public);
         if (r == -ENOENT)
                 s->action = ACTION_NONE; /* the key went away with its module: nothing to restore now */
         else if (r < 0)
                 s->error = -r;
+        s->secret = !public;
         return 0;
 }
 
@@ -393,9 +429,10 @@ static const char *step_dry_run_result(const Step *s) {
 static const char *step_run(Manager *m, const char *profile, Step *s, uid_t caller, char *buf, size_t size) {
         switch (s->action) {
         case ACTION_PENDING:
-                log_event(EVENT_KEY_PENDING, EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target),
+                log_event(EVENT_KEY_PENDING,
+                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target)),
                           "%s is not available yet (kernel module not loaded?); it will be set to %s when it appears",
-                          s->name, s->target);
+                          s->name, value_text(s->secret, s->target));
                 return "pending";
         case ACTION_SET:
         case ACTION_RESTORE:
@@ -408,24 +445,26 @@ static const char *step_run(Manager *m, const char *profile, Step *s, uid_t call
                 s->error = step_write(m, s);
         if (s->error) {
                 log_event(EVENT_KEY_FAILED,
-                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
-                                       .error = s->error, .caller = caller),
-                          "Failed to set %s to %s: %s", s->name, s->target, strerror(s->error));
+                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target),
+                                       .actual = value_shown(s->secret, s->current), .error = s->error, .caller = caller),
+                          "Failed to set %s to %s: %s", s->name, value_text(s->secret, s->target), strerror(s->error));
                 snprintf(buf, size, "error: %s", strerror(s->error));
                 return buf;
         }
         if (s->action == ACTION_RESTORE) {
                 log_event(EVENT_KEY_RESTORED,
-                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
-                                       .caller = caller),
-                          "%s restored from %s to its original value %s", s->name, strempty(s->current), s->target);
+                          EVENT_FIELDS(.profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target),
+                                       .actual = value_shown(s->secret, s->current), .caller = caller),
+                          "%s restored from %s to its original value %s", s->name, value_text(s->secret, s->current),
+                          value_text(s->secret, s->target));
                 state_baseline_remove(&m->state, s->path);
                 return "restore";
         }
         log_event(EVENT_KEY_CHANGED,
-                  EVENT_FIELDS(.profile = profile, .key = s->name, .expected = s->target, .actual = s->current,
-                               .caller = caller),
-                  "%s changed from %s to %s (profile %s)", s->name, strempty(s->current), s->target, profile);
+                  EVENT_FIELDS(.profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target),
+                               .actual = value_shown(s->secret, s->current), .caller = caller),
+                  "%s changed from %s to %s (profile %s)", s->name, value_text(s->secret, s->current),
+                  value_text(s->secret, s->target), profile);
         return "set";
 }
 
@@ -508,7 +547,7 @@ static int plan_execute(Manager *m, Plan *plan, const char *profile, uid_t calle
                 if (!result)
                         continue;
                 counts[s->error ? 3 : s->action == ACTION_PENDING ? 2 : s->action == ACTION_RESTORE ? 1 : 0]++;
-                r = report_add(changes, s->name, s->current, s->target, result);
+                r = report_add_secret(changes, s->secret, s->name, s->current, s->target, result);
                 if (r < 0)
                         return r;
         }
@@ -566,7 +605,7 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                 for (size_t i = 0; i < plan.n; i++) {
                         const Step *s = &plan.steps[i];
                         const char *what = step_dry_run_result(s);
-                        if (what && (r = report_add(changes, s->name, s->current, s->target, what)) < 0)
+                        if (what && (r = report_add_secret(changes, s->secret, s->name, s->current, s->target, what)) < 0)
                                 return r;
                 }
                 (void) limits_apply(m, p, true, caller, changes);
@@ -700,7 +739,7 @@ void manager_startup(Manager *m) {
                 log_error("Cannot apply profile %s at start: %s", chosen, error ?: strerror(-r));
 }
 
-int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error) {
+int manager_get(Manager *m, char *const *keys, Caller *caller, Report *entries, char **ret_error) {
         const char *reason;
         char buf[128], shown[QUOTED_MAX];
         int r;
@@ -712,9 +751,8 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
         if (!keys || !keys[0]) {
                 for (size_t i = 0; i < m->n_keys; i++) {
                         ManagedKey *k = &m->keys[i];
-                        key_refresh(k, now_usec());
-                        if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
-                                            key_verdict(k, buf, sizeof buf))) < 0)
+                        key_refresh_for(k, caller);
+                        if ((r = key_report(k, entries, buf, sizeof buf)) < 0)
                                 return r;
                 }
                 return 0;
@@ -722,7 +760,9 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
 
         for (char *const *key = keys; *key; key++) {
                 _cleanup_free_ char *path = NULL, *name = NULL, *full = NULL, *value = NULL;
+                _cleanup_close_ int fd = -1;
                 const char *state;
+                bool secret;
 
                 if (!utf8_is_valid(*key))
                         return errorf(ret_error, -EINVAL, "invalid key name (not UTF-8)");
@@ -738,9 +778,8 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                         if (streq(m->keys[i].spec->path, path))
                                 k = &m->keys[i];
                 if (k && k->spec->policy != KEY_POLICY_IGNORE) {
-                        key_refresh(k, now_usec());
-                        if ((r = report_add(entries, k->spec->name, k->actual, k->spec->value,
-                                            key_verdict(k, buf, sizeof buf))) < 0)
+                        key_refresh_for(k, caller);
+                        if ((r = key_report(k, entries, buf, sizeof buf)) < 0)
                                 return r;
                         continue;
                 }
@@ -749,21 +788,29 @@ int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error
                 full = proc_path(m, path);
                 if (!name || !full)
                         return -ENOMEM;
-                r = sysctl_read(full, &value);
+                /* Opening reads nothing (vm.stat_refresh does its work in read()): the mode decides first. */
+                fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                r = fd < 0 ? -errno : 0;
+                secret = fd >= 0 && !sysctl_fd_is_public(fd);
+                bool denied = r >= 0 && secret && !caller_is_root(caller);
+                if (r >= 0 && !denied)
+                        r = sysctl_read_fd(fd, &value);
                 if (r == -ENOENT || r == -EISDIR || r == -ENOTDIR)
                         return errorf(ret_error, -ENOENT, "no sysctl \"%s\"", name);
-                if (r < 0) {
+                if (denied)
+                        state = KEY_DENIED;
+                else if (r < 0) {
                         snprintf(buf, sizeof buf, "error: %s", strerror(-r));
                         state = buf;
                 } else
                         state = key_state_to_string(KEY_STATE_UNMANAGED);
-                if ((r = report_add(entries, name, value, k ? k->spec->value : NULL, state)) < 0)
+                if ((r = report_add_secret(entries, secret, name, value, k ? k->spec->value : NULL, state)) < 0)
                         return r;
         }
         return 0;
 }
 
-bool manager_verify(Manager *m, Report *findings) {
+bool manager_verify(Manager *m, Caller *caller, Report *findings) {
         _cleanup_free_ char *failed = NULL;
         size_t failed_len = 0;
         FILE *f;
@@ -783,7 +830,7 @@ bool manager_verify(Manager *m, Report *findings) {
 
                 if (k->spec->policy == KEY_POLICY_IGNORE)
                         continue;
-                key_refresh(k, now_usec());
+                key_refresh_for(k, caller);
                 verdict = key_verdict(k, buf, sizeof buf);
                 if (k->state != KEY_STATE_OK) {
                         ok = false;
@@ -792,7 +839,7 @@ bool manager_verify(Manager *m, Report *findings) {
                         first = false;
                 }
                 expected = expected_string(k->spec);
-                (void) report_add(findings, k->spec->name, expected, k->actual, verdict);
+                (void) report_add_secret(findings, k->secret, k->spec->name, expected, k->actual, verdict);
         }
         if (f)
                 fclose(f);
@@ -856,9 +903,11 @@ static bool key_write(Manager *m, ManagedKey *k, const char *value, const char *
         k->state = KEY_STATE_ERROR;
         k->error = r;
         log_event(EVENT_KEY_FAILED,
-                  EVENT_FIELDS(.profile = m->profile->name, .key = k->spec->name, .expected = k->spec->value,
-                               .actual = value, .error = r),
-                  "Failed to %s %s from %s to %s: %s", what, k->spec->name, value, k->spec->value, strerror(r));
+                  EVENT_FIELDS(.profile = m->profile->name, .key = k->spec->name,
+                               .expected = value_shown(k->secret, k->spec->value), .actual = value_shown(k->secret, value),
+                               .error = r),
+                  "Failed to %s %s from %s to %s: %s", what, k->spec->name, value_text(k->secret, value),
+                  value_text(k->secret, k->spec->value), strerror(r));
         return false;
 }
 
@@ -904,10 +953,10 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
         uint64_t delay = done - (trigger && trigger <= done ? trigger : now);
         k->state = KEY_STATE_OK;
         log_event(EVENT_KEY_APPLIED_LATE,
-                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                               .actual = value, .delay_usec = delay ?: 1),
+                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = value_shown(k->secret, k->spec->value),
+                               .actual = value_shown(k->secret, value), .delay_usec = delay ?: 1),
                   "%s appeared and was set from %s to %s, %llu µs after %s (pending for %llu ms)", k->spec->name,
-                  value, k->spec->value, (unsigned long long) delay, trigger ? "the kernel event" : "the poll",
+                  value_text(k->secret, value), value_text(k->secret, k->spec->value), (unsigned long long) delay, trigger ? "the kernel event" : "the poll",
                   (unsigned long long) (pending_usec / 1000u));
         key_set_actual(k, k->spec->value);
 }
@@ -928,11 +977,13 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
                         return;
                 k->reported = true;
                 log_event(EVENT_DRIFT_REPORTED,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                                       .actual = value, .action = "reported"),
-                          "%s drifted from %s to %s (policy warn: not corrected)", k->spec->name, k->spec->value,
-                          value);
-                bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "reported");
+                          EVENT_FIELDS(.profile = profile, .key = k->spec->name,
+                                       .expected = value_shown(k->secret, k->spec->value),
+                                       .actual = value_shown(k->secret, value), .action = "reported"),
+                          "%s drifted from %s to %s (policy warn: not corrected)", k->spec->name,
+                          value_text(k->secret, k->spec->value), value_text(k->secret, value));
+                bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
+                                         value_shown(k->secret, value), "reported");
                 return;
         }
 
@@ -943,13 +994,15 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
         case FIGHT_BACK_OFF:
                 k->state = KEY_STATE_FIGHTING;
                 log_event(EVENT_KEY_FIGHTING,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                                       .actual = value, .action = "backed-off"),
+                          EVENT_FIELDS(.profile = profile, .key = k->spec->name,
+                                       .expected = value_shown(k->secret, k->spec->value),
+                                       .actual = value_shown(k->secret, value), .action = "backed-off"),
                           "Another writer keeps setting %s to %s (wanted %s): not enforcing it for %llu s "
                           "(round %u)",
-                          k->spec->name, value, k->spec->value, (unsigned long long) (k->fight.backoff_usec / 1000000u),
-                          k->fight.rounds);
-                bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "backed-off");
+                          k->spec->name, value_text(k->secret, value), value_text(k->secret, k->spec->value),
+                          (unsigned long long) (k->fight.backoff_usec / 1000000u), k->fight.rounds);
+                bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
+                                         value_shown(k->secret, value), "backed-off");
                 return;
         case FIGHT_CORRECT:
                 break;
@@ -960,10 +1013,12 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
         k->state = KEY_STATE_OK;
         m->drift_corrections++;
         log_event(EVENT_DRIFT_CORRECTED,
-                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = k->spec->value,
-                               .actual = value, .action = "corrected"),
-                  "%s drifted from %s to %s and was set back", k->spec->name, k->spec->value, value);
-        bus_manager_emit_drifted(m, k->spec->name, k->spec->value, value, "corrected");
+                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = value_shown(k->secret, k->spec->value),
+                               .actual = value_shown(k->secret, value), .action = "corrected"),
+                  "%s drifted from %s to %s and was set back", k->spec->name, value_text(k->secret, k->spec->value),
+                  value_text(k->secret, value));
+        bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
+                                 value_shown(k->secret, value), "corrected");
         key_set_actual(k, k->spec->value);
 }
 
@@ -978,14 +1033,12 @@ static int key_poll_read(ManagedKey *k, char *buf, size_t size, size_t *ret_raw_
         ssize_t n;
 
         *ret_raw_len = 0;
-        if (k->fd < 0) {
-                k->fd = open(k->proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (k->fd < 0)
-                        return -errno;
-        }
+        int r = key_open(k);
+        if (r < 0)
+                return r;
         n = pread(k->fd, buf, MIN(size, sizeof value) - 1, 0);
         if (n < 0) {
-                int r = -errno;
+                r = -errno;
                 closep(&k->fd);
                 k->fd = -1;
                 return r;
@@ -993,7 +1046,7 @@ static int key_poll_read(ManagedKey *k, char *buf, size_t size, size_t *ret_raw_
         if ((size_t) n >= MIN(size, sizeof value) - 1) {
                 /* a long value (rare): read it whole, no fast path */
                 _cleanup_free_ char *whole = NULL;
-                int r = key_read(k, &whole);
+                r = key_read(k, &whole);
                 if (r >= 0)
                         key_set_actual(k, whole);
                 return r < 0 ? r : 0;

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "caller.h"
 #include "drift.h"
 #include "profile.h"
 #include "pressure.h"
@@ -66,6 +67,7 @@ typedef struct ManagedKey {
         int error;    /* errno of the last failed read or write */
         uint64_t pending_since; /* CLOCK_MONOTONIC µs when found absent */
         bool reported;          /* this drift (left in place) or this fight round is logged already */
+        bool secret;            /* readable by root only: its values go to root callers only (caller.h) */
         FightTracker fight;
 } ManagedKey;
 
@@ -136,9 +138,11 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
 int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error);
 int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error);
 
-/* -EINVAL for a malformed key, -ENOENT for one /proc/sys does not have; *ret_error names it. */
-int manager_get(Manager *m, char *const *keys, Report *entries, char **ret_error);
-bool manager_verify(Manager *m, Report *findings);
+/* -EINVAL for a malformed key, -ENOENT for one /proc/sys does not have; *ret_error names it. A key that only
+ * root may read is read for a root caller only: anyone else gets a secret row with the state "denied". */
+int manager_get(Manager *m, char *const *keys, Caller *caller, Report *entries, char **ret_error);
+/* Rows of keys that only root may read are secret; for another caller they are not read again. */
+bool manager_verify(Manager *m, Caller *caller, Report *findings);
 
 /* One drift pass at now (CLOCK_MONOTONIC µs): re-read the keys (only the pending ones when only_pending),
  * apply keys that appeared, correct, report or back off from drift as each key's policy says.

@@ -87,7 +87,7 @@ static int polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
-static int caller_uid(Manager *m, sd_bus_message *call, uid_t *ret) {
+int bus_caller_uid(Manager *m, sd_bus_message *call, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *sender = sd_bus_message_get_sender(call);
         uid_t uid;
@@ -126,7 +126,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *call, uid_t *ret_uid, sd_bus_e
         uid_t uid;
         int r;
 
-        r = caller_uid(m, call, &uid);
+        r = bus_caller_uid(m, call, &uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "cannot identify the caller: %s", strerror(-r));
         *ret_uid = uid;

@@ -9,6 +9,9 @@
 #define WSTUNED_POLKIT_ACTION_MANAGE "io.wstune.wstuned1.manage"
 #define AUTH_QUERIES_MAX 64u
 
+/* The effective uid of the sender of call, from the bus broker (remembered for the last few senders). */
+int bus_caller_uid(Manager *m, sd_bus_message *call, uid_t *ret);
+
 /* May the sender of call manage wstuned? Returns 1 when it may go ahead now, 0 when a polkit query is
  * in flight (the call is dispatched again when the answer arrives, and this returns its verdict),
  * or a negative errno with error set (AccessDenied, LimitsExceeded). *ret_uid is the caller. */

@@ -5,8 +5,12 @@
 #include "util/util.h"
 
 int report_add(Report *r, const char *a, const char *b, const char *c, const char *d) {
+        return report_add_secret(r, false, a, b, c, d);
+}
+
+int report_add_secret(Report *r, bool secret, const char *a, const char *b, const char *c, const char *d) {
         const char *src[4] = { a, b, c, d };
-        Row row = {};
+        Row row = { .secret = secret };
 
         if (!r)
                 return 0;

@@ -2,6 +2,7 @@
 /* sysctl.c - sysctl key names, value normalisation and comparison, /proc/sys reads and writes. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "sysctl.h"
 #include "util/util.h"
@@ -220,6 +221,19 @@ int sysctl_read(const char *proc_path, char **ret_value) {
         if (r < 0)
                 return r;
         return value_normalize(raw, false, ret_value, &reason);
+}
+
+bool sysctl_fd_is_public(int fd) {
+        struct stat st;
+        return fstat(fd, &st) >= 0 && (st.st_mode & S_IROTH);
+}
+
+int sysctl_read_public(const char *proc_path, char **ret_value, bool *ret_public) {
+        _cleanup_close_ int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        *ret_public = sysctl_fd_is_public(fd);
+        return sysctl_read_fd(fd, ret_value);
 }
 
 /* Collapse whitespace runs to one space and trim, in place (the output is never longer). */

@@ -43,6 +43,16 @@ bool sysctl_value_matches(const char *actual, const char *desired, SysctlMatch m
 /* Read a /proc/sys file (full path) and normalise it. -ENOENT when the key does not exist. */
 int sysctl_read(const char *proc_path, char **ret_value);
 
+/* Whether everyone may read the sysctl behind fd (its mode has o+r). A key that only root may read holds a
+ * secret (net.ipv4.tcp_fastopen_key, net.ipv6.conf.*.stable_secret, kernel.cad_pid) or costs the kernel work
+ * to read (vm.stat_refresh queues work on every CPU): wstuned reads it for root callers only and keeps its
+ * value out of signals and the journal. The file's mode decides, not a list. A descriptor that cannot be
+ * looked at counts as private. */
+bool sysctl_fd_is_public(int fd);
+
+/* sysctl_read(), and whether the file is readable by everyone (sysctl_fd_is_public()). */
+int sysctl_read_public(const char *proc_path, char **ret_value, bool *ret_public);
+
 /* Read through a descriptor kept open on the /proc/sys file (pread at offset 0): one syscall per poll. */
 int sysctl_read_fd(int fd, char **ret_value);
 

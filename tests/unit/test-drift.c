@@ -170,7 +170,7 @@ START_TEST(test_poll_policies) {
         /* the poll's fast path (same bytes as last time) never hides a drift: 33 was read while
          * drifted, then Verify saw 20 again; 33 once more is a drift, not "the same as before" */
         tree_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "20\n");
-        ck_assert(!manager_verify(m, NULL) || true);
+        ck_assert(!manager_verify(m, AS_ROOT, NULL) || true);
         ck_assert_str_eq(key_state("net.ipv4.tcp_fin_timeout"), "ok");
         tree_write(root, "proc/sys/net/ipv4/tcp_fin_timeout", "33\n");
         manager_poll(m, t += SEC, 0, false);
@@ -237,7 +237,7 @@ START_TEST(test_poll_fight) {
         ck_assert_str_eq(key_state("net.core.somaxconn"), "fighting");
 
         /* Get and Verify keep saying fighting */
-        ck_assert(!manager_verify(m, NULL));
+        ck_assert(!manager_verify(m, AS_ROOT, NULL));
 
         /* after the back-off (60 s by default) it is enforced again */
         manager_poll(m, t += 60 * SEC, 0, false);

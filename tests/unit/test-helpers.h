@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "caller.h"
 #include "journal.h"
 #include "util/util.h"
 
@@ -136,6 +137,9 @@ static inline char *proc_sys_value(const char *dir, const char *path) {
                 v[n - 1] = '\0';
         return v;
 }
+
+/* The caller of manager_get() and manager_verify() in tests that are not about who may read what. */
+#define AS_ROOT (&(Caller) { .root = 1 })
 
 #define assert_proc_sys(dir, path, expected)                          \
         do {                                                          \

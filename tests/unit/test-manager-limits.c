@@ -423,7 +423,7 @@ START_TEST(test_docker_json_unparsable) {
         assert_file_baseline(baseline);
         ck_assert_str_eq(m->profile->name, "all");
 
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         for (LimitFile f = 0; f < LIMIT_FILE_DOCKER_JSON; f++)
                 assert_row(&findings, f, limit_file_path(f), NOFILE, NOFILE, "ok");
         assert_row(&findings, LIMIT_FILE_DOCKER_JSON, "/etc/docker/daemon.json", NOFILE, "other content",
@@ -506,7 +506,7 @@ START_TEST(test_blocked_directory) {
         ck_assert_ptr_null(state_file_get(&m->state, limit_file_path(c->file)));
         ck_assert_uint_eq(m->state.n_files, _LIMIT_FILE_MAX - 1);
 
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         ck_assert_uint_eq(findings.n, _LIMIT_FILE_MAX);
         ck_assert_str_eq(findings.rows[c->file].col[2], "");
         ck_assert_str_eq(findings.rows[c->file].col[3], "error: Not a directory");
@@ -757,7 +757,7 @@ START_TEST(test_raise_nr_open) {
         ck_assert_int_eq(state_load(state_file, &disk, &error), 0);
         ck_assert_str_eq(state_baseline_get(&disk, "fs/nr_open"), NR_OPEN);
 
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         assert_row(&findings, 0, "fs.nr_open", ">=2000000", "2000000", "ok");
         ck_assert_uint_eq(findings.n, 1 + _LIMIT_FILE_MAX);
 
@@ -778,7 +778,7 @@ START_TEST(test_verify_files) {
         _cleanup_free_ char *sd = path_in(root, rel(LIMIT_FILE_SYSTEMD));
 
         apply_ok("all");
-        ck_assert(manager_verify(m, &ok));
+        ck_assert(manager_verify(m, AS_ROOT, &ok));
         for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
                 assert_row(&ok, f, limit_file_path(f), NOFILE, NOFILE, "ok");
         ck_assert_uint_eq(ok.n, _LIMIT_FILE_MAX);
@@ -790,7 +790,7 @@ START_TEST(test_verify_files) {
         tree_write(root, "etc/docker/daemon.json",
                    "{\"default-ulimits\":{\"nofile\":{\"Name\":\"nofile\",\"Hard\":524288,\"Soft\":1024}}}");
         tree_write(root, rel(LIMIT_FILE_CONTAINERD_UNIT), "[Service]\nLimitNOFILE=65536:524288\n");
-        ck_assert(!manager_verify(m, &drifted));
+        ck_assert(!manager_verify(m, AS_ROOT, &drifted));
         assert_row(&drifted, LIMIT_FILE_PAM, limit_file_path(LIMIT_FILE_PAM), NOFILE, "other content",
                    "drifted");
         assert_row(&drifted, LIMIT_FILE_SYSTEMD, limit_file_path(LIMIT_FILE_SYSTEMD), NOFILE, "(none)", "missing");
@@ -821,7 +821,7 @@ START_TEST(test_verify_files) {
         }
         ck_assert_uint_eq(changes.n, ELEMENTSOF(rewritten));
         assert_files_of("all", NULL);
-        ck_assert(manager_verify(m, &again));
+        ck_assert(manager_verify(m, AS_ROOT, &again));
         ck_assert_ptr_null(state_file_get(&m->state, limit_file_path(LIMIT_FILE_PAM))->content);
 }
 END_TEST
@@ -894,25 +894,25 @@ START_TEST(test_verify_processes) {
         fake_proc("4600", "dockerd", "0::/system.slice/docker.service\n", "1024", "4096");
 
         apply_ok("watch");
-        ck_assert(!manager_verify(m, &low));
+        ck_assert(!manager_verify(m, AS_ROOT, &low));
         assert_rows(&low, low_rows);
 
         /* the limits of the PIDs found are read again on every Verify, without waiting for a rescan */
         fake_proc("4242", "ws-go", "0::/system.slice/ws-go.service\n", "200000", "200000");
         fake_proc("4400", "ws-go", "0::/user.slice/user-1000.slice/session-2.scope\n", "unlimited",
                   "unlimited");
-        ck_assert(manager_verify(m, &raised));
+        ck_assert(manager_verify(m, AS_ROOT, &raised));
         assert_rows(&raised, raised_rows);
 
         /* a new process is found by the next scan */
         fake_proc("4700", "ws-go", "0::/system.slice/ws-go.service\n", "1024", "524288");
         limits_forget_processes(m);
-        ck_assert(!manager_verify(m, &more));
+        ck_assert(!manager_verify(m, AS_ROOT, &more));
         assert_rows(&more, more_rows);
 
         /* one that exited makes the list rescan at once */
         rm_rf(gone);
-        ck_assert(!manager_verify(m, &exited));
+        ck_assert(!manager_verify(m, AS_ROOT, &exited));
         assert_rows(&exited, exited_rows);
 }
 END_TEST
@@ -925,7 +925,7 @@ START_TEST(test_verify_docker_processes) {
         fake_proc("200", "containerd", "0::/system.slice/containerd.service\n", "1024", "524288");
         fake_proc("300", "ws-go", "0::/system.slice/ws-go.service\n", "1024", "4096");
         apply_ok("all");
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
                 assert_row(&findings, f, limit_file_path(f), NOFILE, NOFILE, "ok");
         assert_row(&findings, _LIMIT_FILE_MAX, "process dockerd[100] docker.service", ">=65536",
@@ -961,7 +961,7 @@ START_TEST(test_reapply_keeps_nr_open) {
         m = manager_on_tree();
         manager_startup(m);
         assert_proc("fs/nr_open", "2000000");
-        ck_assert(manager_verify(m, &restart));
+        ck_assert(manager_verify(m, AS_ROOT, &restart));
 }
 END_TEST
 
@@ -1041,7 +1041,7 @@ START_TEST(test_unlimited_hard_shown) {
 
         fake_proc("4242", "ws-go", "0::/system.slice/ws-go.service\n", "65536", "unlimited");
         apply_ok("watch");
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         assert_row(&findings, 1, "process ws-go[4242] ws-go.service", ">=65536", "65536:unlimited", "ok");
 }
 END_TEST

@@ -226,7 +226,7 @@ START_TEST(test_apply) {
         ck_assert_uint_eq(strv_length(pending), 1);
         ck_assert_str_eq(pending[0], "net.netfilter.nf_conntrack_max");
 
-        ck_assert_int_eq(manager_get(m, NULL, &entries, &error), 0);
+        ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         assert_rows(&entries, get_rows);
 }
 END_TEST
@@ -400,7 +400,7 @@ START_TEST(test_at_least_never_lowers) {
         assert_proc("net/netfilter/nf_conntrack_max", "262144");
         assert_baseline("server", baseline);
 
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         assert_rows(&findings, verify_rows);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_OK);
 }
@@ -476,16 +476,16 @@ START_TEST(test_ignore) {
         assert_rows(&changes, rows);
         assert_baseline("quiet", baseline);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_OK);
-        ck_assert_int_eq(manager_get(m, NULL, &entries, &error), 0);
+        ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         assert_rows(&entries, get_rows);
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         assert_rows(&findings, verify_rows);
 
         /* asked for by name, it is read like any key wstuned does not manage */
         ck_assert_int_eq(rmdir(fin), 0);
         write_proc("net/ipv4/tcp_fin_timeout", "60\n");
         char *keys[] = { (char *) "net.ipv4.tcp_fin_timeout", NULL };
-        ck_assert_int_eq(manager_get(m, keys, &named, &error), 0);
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &named, &error), 0);
         static const char *const named_rows[][4] = {
                 { "net.ipv4.tcp_fin_timeout", "60", "15", "unmanaged" },
         };
@@ -520,14 +520,14 @@ START_TEST(test_pending) {
         apply_ok("server");
         assert_server_values();
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_PENDING);
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         ck_assert_str_eq(findings.rows[6].col[0], "net.netfilter.nf_conntrack_max");
         ck_assert_str_eq(findings.rows[6].col[3], "pending");
 
         /* the module is loaded: Get shows the kernel's value, and the key stays "pending" (not applied
          * yet) until the poll or an Apply sets it */
         write_proc("net/netfilter/nf_conntrack_max", "65536\n");
-        ck_assert_int_eq(manager_get(m, NULL, &entries, &error), 0);
+        ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         ck_assert_str_eq(entries.rows[6].col[0], "net.netfilter.nf_conntrack_max");
         ck_assert_str_eq(entries.rows[6].col[1], "65536");
         ck_assert_str_eq(entries.rows[6].col[3], "pending");
@@ -572,11 +572,11 @@ START_TEST(test_failing_key) {
         assert_baseline("server", baseline);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
 
-        ck_assert_int_eq(manager_get(m, NULL, &entries, &error), 0);
+        ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         ck_assert_str_eq(entries.rows[5].col[0], "net.ipv4.conf.eth0/100.rp_filter");
         ck_assert_str_eq(entries.rows[5].col[3], "error: Is a directory"); /* same as Verify */
 
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         ck_assert_str_eq(findings.rows[5].col[0], "net.ipv4.conf.eth0/100.rp_filter");
         ck_assert_str_eq(findings.rows[5].col[1], "1");
         ck_assert_str_eq(findings.rows[5].col[2], "");
@@ -653,7 +653,7 @@ START_TEST(test_write_does_not_stick) {
         assert_rows(&changes, rows);
         assert_baseline("null", baseline);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         assert_rows(&findings, verify_rows);
 }
 END_TEST
@@ -905,13 +905,13 @@ START_TEST(test_get) {
         write_proc("kernel/big", big);
 
         apply_ok("client");
-        ck_assert_int_eq(manager_get(m, keys, &entries, &error), 0);
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &entries, &error), 0);
         assert_rows(&entries, rows);
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 _cleanup_(report_done) Report r = {};
                 char *one[] = { (char *) bad[i].key, NULL };
-                ck_assert_int_eq(manager_get(m, one, &r, &error), bad[i].ret);
+                ck_assert_int_eq(manager_get(m, one, AS_ROOT, &r, &error), bad[i].ret);
                 ck_assert_str_eq(error, bad[i].error);
         }
 
@@ -920,7 +920,7 @@ START_TEST(test_get) {
         char **many = calloc(MANAGER_GET_KEYS_MAX + 2, sizeof(char *));
         for (size_t i = 0; i <= MANAGER_GET_KEYS_MAX; i++)
                 many[i] = (char *) "net.core.somaxconn";
-        ck_assert_int_eq(manager_get(m, many, &r, &error), -E2BIG);
+        ck_assert_int_eq(manager_get(m, many, AS_ROOT, &r, &error), -E2BIG);
         ck_assert_str_eq(error, "too many keys (1025), at most 1024");
         ck_assert_uint_eq(r.n, 0);
         free(many);
@@ -943,18 +943,18 @@ START_TEST(test_verify) {
         };
 
         apply_ok("client");
-        ck_assert(manager_verify(m, &ok));
+        ck_assert(manager_verify(m, AS_ROOT, &ok));
         assert_rows(&ok, ok_rows);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_OK);
 
         write_proc("net/core/somaxconn", "65535\n"); /* raised by someone: still fine */
         write_proc("net/ipv4/tcp_tw_reuse", "0\n");
-        ck_assert(!manager_verify(m, &drifted));
+        ck_assert(!manager_verify(m, AS_ROOT, &drifted));
         assert_rows(&drifted, drift_rows);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
 
         ck_assert_int_eq(manager_revert(m, 0, &reverted, &error), 0);
-        ck_assert(!manager_verify(m, &inactive));
+        ck_assert(!manager_verify(m, AS_ROOT, &inactive));
         assert_rows(&inactive, inactive_rows);
 }
 END_TEST
@@ -971,7 +971,7 @@ START_TEST(test_verify_pressure) {
         tree_write(root, "var/lib/prometheus/node-exporter/.keep", "");
         ck_assert_int_eq(pressure_watch_start(m), 0);
 
-        ck_assert(!manager_verify(m, &critical));
+        ck_assert(!manager_verify(m, AS_ROOT, &critical));
         for (size_t i = 0; i < critical.n; i++)
                 if (streq(critical.rows[i].col[0], "pressure:fds"))
                         row = (const char *const *) critical.rows[i].col;
@@ -990,7 +990,7 @@ START_TEST(test_verify_pressure) {
 
         tree_write(root, "proc/sys/fs/file-nr", "1000\t0\t100000\n");
         pressure_watch_sample(m, now_usec());
-        ck_assert(manager_verify(m, &fine));
+        ck_assert(manager_verify(m, AS_ROOT, &fine));
         ck_assert_str_eq(fine.rows[fine.n - 1].col[0], "pressure:fds");
         ck_assert_str_eq(fine.rows[fine.n - 1].col[3], "ok");
 }
