@@ -6,6 +6,7 @@
  * are the same directory), the vendor profiles in <root>/profiles and the state file in
  * <root>/var/lib/wstuned/state.json. Nothing outside that root is read or written, except /dev/null
  * in one test. */
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include "manager.h"
@@ -927,6 +928,102 @@ START_TEST(test_get) {
 }
 END_TEST
 
+/* A key only root may read (mode 0600, as net.ipv4.tcp_fastopen_key or vm.stat_refresh) is read for root only:
+ * anyone else gets "denied" and no value, and the file is not even read for them (inotify sees every read). Who
+ * the caller is gets asked only when such a key comes up. */
+static unsigned lookups;
+static int lookup_nobody(void *userdata, uid_t *ret_uid) {
+        lookups++;
+        *ret_uid = 65534;
+        return 0;
+}
+
+static unsigned reads_of(int inotify_fd) {
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        unsigned n = 0;
+        ssize_t k;
+        while ((k = read(inotify_fd, buf, sizeof buf)) > 0)
+                for (char *p = buf; p < buf + k; p += sizeof(struct inotify_event) + ((struct inotify_event *) p)->len)
+                        n += !!(((struct inotify_event *) p)->mask & IN_ACCESS);
+        return n;
+}
+
+START_TEST(test_secret_keys) {
+        _cleanup_free_ char *error = NULL, *fastopen = proc_file("net/ipv4/tcp_fastopen_key"),
+                                *refresh = proc_file("vm/stat_refresh");
+        _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        char *public_key[] = { (char *) "net.core.somaxconn", NULL };
+        char *secret_keys[] = { (char *) "vm.stat_refresh", (char *) "net.ipv4.tcp_fastopen_key", NULL };
+
+        write_proc("net/ipv4/tcp_fastopen_key", "00000001-00000002-00000003-00000004\n");
+        write_proc("vm/stat_refresh", "0\n");
+        ck_assert_int_eq(chmod(fastopen, 0600), 0);
+        ck_assert_int_eq(chmod(refresh, 0600), 0);
+        write_profile("secret", "{ \"sysctl\": { \"net.ipv4.tcp_fastopen_key\": "
+                                "\"00000009-00000009-00000009-00000009\", \"net.core.somaxconn\": 8192 } }");
+        ck_assert_int_ge(ino, 0);
+        ck_assert_int_ge(inotify_add_watch(ino, fastopen, IN_ACCESS), 0);
+        ck_assert_int_ge(inotify_add_watch(ino, refresh, IN_ACCESS), 0);
+
+        /* a key everyone may read: no lookup of the caller */
+        Caller nobody = { .root = -1, .lookup = lookup_nobody };
+        _cleanup_(report_done) Report pub = {};
+        lookups = 0;
+        ck_assert_int_eq(manager_get(m, public_key, &nobody, &pub, &error), 0);
+        ck_assert_uint_eq(lookups, 0);
+        ck_assert_str_eq(pub.rows[0].col[1], "4096");
+        ck_assert(!pub.rows[0].secret);
+
+        /* unmanaged secret keys: denied, unread, the caller looked up once */
+        _cleanup_(report_done) Report denied = {};
+        const char *const denied_rows[][4] = {
+                { "vm.stat_refresh", "", "", "denied" },
+                { "net.ipv4.tcp_fastopen_key", "", "", "denied" },
+        };
+        ck_assert_int_eq(manager_get(m, secret_keys, &nobody, &denied, &error), 0);
+        assert_rows(&denied, denied_rows);
+        ck_assert(denied.rows[0].secret && denied.rows[1].secret);
+        ck_assert_uint_eq(lookups, 1);
+        ck_assert_uint_eq(reads_of(ino), 0);
+
+        /* root reads them */
+        _cleanup_(report_done) Report seen = {};
+        const char *const seen_rows[][4] = {
+                { "vm.stat_refresh", "0", "", "unmanaged" },
+                { "net.ipv4.tcp_fastopen_key", "00000001-00000002-00000003-00000004", "", "unmanaged" },
+        };
+        ck_assert_int_eq(manager_get(m, secret_keys, AS_ROOT, &seen, &error), 0);
+        assert_rows(&seen, seen_rows);
+        ck_assert(seen.rows[0].secret && seen.rows[1].secret);
+        ck_assert_uint_ge(reads_of(ino), 2);
+
+        /* managed: the Apply rows are secret (the bus shows their values to root only) */
+        _cleanup_(report_done) Report changes = {};
+        ck_assert_int_eq(manager_apply(m, "secret", false, 0, &changes, &error), 0);
+        ck_assert_str_eq(changes.rows[0].col[0], "net.ipv4.tcp_fastopen_key");
+        ck_assert(changes.rows[0].secret);
+        ck_assert(!changes.rows[1].secret);
+        (void) reads_of(ino);
+
+        /* Get and Verify for someone else: rows secret, the key not read again */
+        _cleanup_(report_done) Report all = {}, findings = {};
+        Caller nobody2 = { .root = -1, .lookup = lookup_nobody };
+        ck_assert_int_eq(manager_get(m, NULL, &nobody2, &all, &error), 0);
+        ck_assert(all.rows[0].secret);
+        ck_assert_str_eq(all.rows[0].col[3], "ok");
+        ck_assert(manager_verify(m, &nobody2, &findings));
+        ck_assert(findings.rows[0].secret);
+        ck_assert(!findings.rows[1].secret);
+        ck_assert_uint_eq(reads_of(ino), 0);
+
+        /* root's Verify reads it */
+        _cleanup_(report_done) Report rooted = {};
+        ck_assert(manager_verify(m, AS_ROOT, &rooted));
+        ck_assert_str_eq(rooted.rows[0].col[2], "00000009-00000009-00000009-00000009");
+        ck_assert_uint_ge(reads_of(ino), 1);
+}
+END_TEST
+
 START_TEST(test_verify) {
         _cleanup_(report_done) Report ok = {}, drifted = {}, inactive = {}, reverted = {};
         _cleanup_free_ char *error = NULL;
@@ -1139,6 +1236,7 @@ static Suite *manager_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_get);
         tcase_add_test(tc, test_verify);
+        tcase_add_test(tc, test_secret_keys);
         tcase_add_test(tc, test_verify_pressure);
         tcase_add_test(tc, test_metrics_key_states);
         suite_add_tcase(s, tc);
