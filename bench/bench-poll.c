@@ -235,7 +235,7 @@ static int write_profile(const Bench *b, const char *path) {
         r = profile_json(b, &json, &size);
         if (r < 0)
                 return r;
-        r = write_file_atomic(path, json, size, 0644);
+        r = write_file_atomic(path, json, size, FILE_MODE(0644), 0);
         return r < 0 ? r : 0;
 }
 

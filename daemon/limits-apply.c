@@ -88,25 +88,13 @@ static void nofile_string(const ProfileLimits *l, char *buf, size_t size) {
                  (unsigned long long) l->nofile_hard);
 }
 
-/* Put a file back as the baseline has it: its original bytes and mode, or no file. */
+/* Put a file back as the baseline has it: its original bytes, owner and mode, or no file. What is already as
+ * the baseline has it is not written (a read-only directory says EROFS even when there is nothing to change). */
 static int file_restore(const char *full, const FileBaseline *b) {
-        struct stat st;
-        int r;
-
-        /* What is already as the baseline has it needs no write: in a read-only directory unlink() says
-         * EROFS and chmod() too, even when there is nothing to change. */
-        if (!b->content) {
-                if (unlink(full) >= 0 || errno == ENOENT)
-                        return 0;
-                r = -errno;
-                return lstat(full, &st) < 0 && errno == ENOENT ? 0 : r;
-        }
-        r = write_file_atomic(full, b->content, strlen(b->content), b->mode);
-        if (r < 0)
-                return r;
-        if (stat(full, &st) >= 0 && (st.st_mode & 07777) == b->mode)
-                return 0;
-        return chmod(full, b->mode) < 0 ? -errno : 0;
+        if (!b->content)
+                return unlink_file_nofollow(full);
+        int r = write_file_atomic(full, b->content, strlen(b->content), b->meta, 0);
+        return r < 0 ? r : 0;
 }
 
 static int parent_dir_create(const char *full) {
@@ -143,7 +131,7 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         }
         r = file_restore(full, b);
         if (r < 0) {
-                file_failed(m, changes, false, path, NULL, -r, strerror(-r));
+                file_failed(m, changes, false, path, NULL, -r, file_error_to_string(r));
                 return 1;
         }
         log_event(EVENT_FILE_RESTORED, EVENT_FIELDS(.key = path, .caller = caller), "%s %s (%s)", path,
@@ -186,7 +174,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         _cleanup_free_ char *full = path_join_root(m->paths.root, path), *current = NULL, *desired = NULL,
                             *error = NULL;
         char nofile[64], values[48], result[256];
-        struct stat st;
+        FileMeta meta = FILE_MODE(0644);
         size_t size = 0;
         int r;
 
@@ -196,9 +184,9 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         snprintf(values, sizeof values, "%llu:%llu", (unsigned long long) p->limits.nofile_soft,
                  (unsigned long long) p->limits.nofile_hard);
 
-        r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &current, &size);
+        r = read_file_nofollow(full, LIMIT_FILE_SIZE_MAX, &current, &size, &meta);
         if (r < 0 && r != -ENOENT) {
-                file_failed(m, changes, dry_run, path, p->name, -r, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, -r, file_error_to_string(r));
                 return 1;
         }
         if (f == LIMIT_FILE_DOCKER_JSON) {
@@ -270,7 +258,7 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                                     "the existing file is not text; left as it is");
                         return 1;
                 }
-                r = state_file_set(&m->state, path, current, current && stat(full, &st) >= 0 ? st.st_mode : 0644);
+                r = state_file_set(&m->state, path, current, meta);
                 if (r >= 0)
                         r = manager_save_state(m);
                 if (r < 0) {
@@ -286,9 +274,9 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
 
         r = parent_dir_create(full);
         if (r >= 0)
-                r = write_file_atomic(full, desired, strlen(desired), 0644);
+                r = write_file_atomic(full, desired, strlen(desired), FILE_MODE(0644), WRITE_FILE_KEEP_META);
         if (r < 0) {
-                file_failed(m, changes, dry_run, path, p->name, -r, strerror(-r));
+                file_failed(m, changes, dry_run, path, p->name, -r, file_error_to_string(r));
                 return 1;
         }
         if (repair) {
@@ -453,11 +441,11 @@ bool limits_verify(Manager *m, Report *findings) {
                 full = path_join_root(m->paths.root, limit_file_path(f));
                 if (!full)
                         return false;
-                r = read_file_full(full, LIMIT_FILE_SIZE_MAX, &content, &size);
+                r = read_file_nofollow(full, LIMIT_FILE_SIZE_MAX, &content, &size, NULL);
                 holds = r >= 0 && limits_file_holds(f, content, size, l, m->profile->name);
                 ok = ok && holds;
                 char unreadable[128];
-                snprintf(unreadable, sizeof unreadable, "error: %s", strerror(-r));
+                snprintf(unreadable, sizeof unreadable, "error: %s", file_error_to_string(r));
                 (void) report_add(findings, limit_file_path(f), nofile,
                                   r == -ENOENT ? "(none)" : r < 0 ? NULL : holds ? nofile : "other content",
                                   holds ? "ok" : r == -ENOENT ? "missing" : r < 0 ? unreadable : "drifted");

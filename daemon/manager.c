@@ -382,9 +382,23 @@ static int plan_restore(const Manager *m, const BaselineEntry *b, Step *s) {
         return 0;
 }
 
-/* The state file lives in state_dir; create it on first use. */
+/* The state directory is root's alone (the baseline may hold secrets, such as proxy credentials in an original
+ * daemon.json): created on first use, and made 0700 again where an older version left it 0755. */
+static int manager_prepare_state_dir(Manager *m, bool create) {
+        _cleanup_close_ int fd = dir_open_nofollow(m->paths.state_dir, create, 0755);
+        struct stat st;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+                return -errno;
+        return 0;
+}
+
 int manager_save_state(Manager *m) {
-        int r = mkdir_parents(m->paths.state_dir, 0755);
+        int r = manager_prepare_state_dir(m, true);
         if (r < 0)
                 return r;
         return state_save(m->paths.state_file, &m->state);
@@ -696,6 +710,7 @@ static void manager_remove_stale_temp_files(Manager *m) {
 
 void manager_startup(Manager *m) {
         _cleanup_free_ char *error = NULL;
+        struct stat st;
         int r;
 
         r = settings_load(m->paths.config_file, &m->settings, &error);
@@ -707,6 +722,10 @@ void manager_startup(Manager *m) {
 
         manager_remove_stale_temp_files(m);
 
+        r = manager_prepare_state_dir(m, false);
+        if (r < 0 && r != -ENOENT && r != -EROFS)
+                log_error("Cannot make %s root's alone: %s", m->paths.state_dir, file_error_to_string(r));
+
         r = state_load(m->paths.state_file, &m->state, &error);
         if (r < 0) {
                 /* Keep the broken file for a human; start with an empty state. */
@@ -715,7 +734,8 @@ void manager_startup(Manager *m) {
                         (void) rename(m->paths.state_file, aside);
                 log_error("Ignoring unreadable state, moved to %s: %s", strempty(aside), error ?: strerror(-r));
                 m->state = (State) {};
-        }
+        } else if (stat(m->paths.state_file, &st) >= 0 && (st.st_mode & 07777) != 0600)
+                (void) manager_save_state(m); /* an older version's 0644 file becomes root's alone */
 
         const char *name = m->state.active_profile ?: m->settings.profile;
         if (!name) {

@@ -73,8 +73,10 @@ const FileBaseline *state_file_get(const State *s, const char *path) {
         return NULL;
 }
 
-int state_file_set(State *s, const char *path, const char *content, unsigned mode) {
-        FileBaseline f = { .path = strdup(path), .content = content ? strdup(content) : NULL, .mode = mode & 07777 };
+int state_file_set(State *s, const char *path, const char *content, FileMeta meta) {
+        FileBaseline f = { .path = strdup(path), .content = content ? strdup(content) : NULL, .meta = meta };
+
+        f.meta.mode &= 07777;
 
         if (!f.path || (content && !f.content)) {
                 free(f.path);
@@ -180,7 +182,8 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return r;
         }
 
-        /* "files": { "/etc/docker/daemon.json": { "content": "…", "mode": 420 } or null (did not exist) } */
+        /* "files": { "/etc/docker/daemon.json": { "content": "…", "mode": 420, "uid": 0, "gid": 0 } or null (did
+         * not exist); uid and gid are optional (root), as older versions did not write them */
         const cJSON *files = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "baseline"),
                                                              "files");
         if (files && !cJSON_IsObject(files))
@@ -191,18 +194,24 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
         if ((bad = json_find_duplicate_member(files)))
                 return errorf(ret_error, -EINVAL, "%s: baseline.files[\"%s\"]: duplicate entry", origin, bad->string);
         cJSON_ArrayForEach(c, files) {
-                static const char *const file_allowed[] = { "content", "mode", NULL };
+                static const char *const file_allowed[] = { "content", "mode", "uid", "gid", NULL };
                 const cJSON *content = cJSON_GetObjectItemCaseSensitive(c, "content");
-                long long mode = 0644;
+                const cJSON *uid = cJSON_GetObjectItemCaseSensitive(c, "uid");
+                const cJSON *gid = cJSON_GetObjectItemCaseSensitive(c, "gid");
+                long long mode = 0644, u = 0, g = 0;
 
                 if (c->string[0] != '/' || strstr(c->string, "/../") || (!cJSON_IsNull(c) && !cJSON_IsObject(c)) ||
                     (cJSON_IsObject(c) && (json_find_unknown_member(c, file_allowed) || !cJSON_IsString(content) ||
                                            !json_get_integer(cJSON_GetObjectItemCaseSensitive(c, "mode"), &mode) ||
-                                           mode < 0 || mode > 07777)))
+                                           mode < 0 || mode > 07777 || (uid && !json_get_integer(uid, &u)) ||
+                                           (gid && !json_get_integer(gid, &g)) || u < 0 || u >= UINT32_MAX ||
+                                           g < 0 || g >= UINT32_MAX)))
                         return errorf(ret_error, -EINVAL,
-                                      "%s: baseline.files[\"%s\"]: must be null or { \"content\": text, \"mode\": N }",
+                                      "%s: baseline.files[\"%s\"]: must be null or { \"content\": text, \"mode\": N, "
+                                      "\"uid\": N, \"gid\": N }",
                                       origin, c->string);
-                r = state_file_set(&s, c->string, cJSON_IsObject(c) ? content->valuestring : NULL, (unsigned) mode);
+                r = state_file_set(&s, c->string, cJSON_IsObject(c) ? content->valuestring : NULL,
+                                   (FileMeta) { .uid = (uid_t) u, .gid = (gid_t) g, .mode = (mode_t) mode });
                 if (r == -E2BIG)
                         return errorf(ret_error, r, "%s: baseline.files: more than %u entries", origin,
                                       STATE_BASELINE_MAX);
@@ -259,7 +268,9 @@ int state_save(const char *path, const State *s) {
                         }
                         cJSON *o = cJSON_AddObjectToObject(files, f->path);
                         if (!o || !cJSON_AddStringToObject(o, "content", f->content) ||
-                            !cJSON_AddNumberToObject(o, "mode", f->mode))
+                            !cJSON_AddNumberToObject(o, "mode", f->meta.mode) ||
+                            !cJSON_AddNumberToObject(o, "uid", f->meta.uid) ||
+                            !cJSON_AddNumberToObject(o, "gid", f->meta.gid))
                                 return -ENOMEM;
                 }
         }
@@ -274,5 +285,6 @@ int state_save(const char *path, const State *s) {
         text = t;
         text[n++] = '\n';
         text[n] = '\0';
-        return write_file_atomic(path, text, n, 0644);
+        /* the originals may hold secrets (proxy credentials in daemon.json): root only, also over an older 0644 file */
+        return write_file_atomic(path, text, n, FILE_MODE(0600), 0);
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/util.h"
+
 #define STATE_SIZE_MAX (1024u * 1024u)
 #define STATE_BASELINE_MAX 4096u
 
@@ -18,7 +20,7 @@ typedef struct BaselineEntry {
 typedef struct FileBaseline {
         char *path;    /* absolute, as on the real system (without the root prefix) */
         char *content; /* NULL when the file did not exist: Revert removes it */
-        unsigned mode; /* permission bits of the original */
+        FileMeta meta; /* owner, group and permission bits of the original */
 } FileBaseline;
 
 typedef struct State {
@@ -45,5 +47,5 @@ int state_set_active(State *s, const char *profile);
 
 const FileBaseline *state_file_get(const State *s, const char *path);
 /* content NULL: the file did not exist. */
-int state_file_set(State *s, const char *path, const char *content, unsigned mode);
+int state_file_set(State *s, const char *path, const char *content, FileMeta meta);
 void state_file_remove(State *s, const char *path);

@@ -213,14 +213,7 @@ bool sysctl_value_matches(const char *actual, const char *desired, SysctlMatch m
 }
 
 int sysctl_read(const char *proc_path, char **ret_value) {
-        _cleanup_free_ char *raw = NULL;
-        const char *reason;
-        int r;
-
-        r = read_file_full(proc_path, 64 * 1024, &raw, NULL);
-        if (r < 0)
-                return r;
-        return value_normalize(raw, false, ret_value, &reason);
+        return sysctl_read_public(proc_path, ret_value, NULL);
 }
 
 bool sysctl_fd_is_public(int fd) {
@@ -229,10 +222,11 @@ bool sysctl_fd_is_public(int fd) {
 }
 
 int sysctl_read_public(const char *proc_path, char **ret_value, bool *ret_public) {
-        _cleanup_close_ int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = open(proc_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        *ret_public = sysctl_fd_is_public(fd);
+        if (ret_public)
+                *ret_public = sysctl_fd_is_public(fd);
         return sysctl_read_fd(fd, ret_value);
 }
 

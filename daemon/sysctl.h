@@ -50,7 +50,7 @@ int sysctl_read(const char *proc_path, char **ret_value);
  * looked at counts as private. */
 bool sysctl_fd_is_public(int fd);
 
-/* sysctl_read(), and whether the file is readable by everyone (sysctl_fd_is_public()). */
+/* sysctl_read(), and whether the file is readable by everyone (sysctl_fd_is_public(); ret_public may be NULL). */
 int sysctl_read_public(const char *proc_path, char **ret_value, bool *ret_public);
 
 /* Read through a descriptor kept open on the /proc/sys file (pread at offset 0): one syscall per poll. */

@@ -101,7 +101,7 @@ static void write_file(const char *dir, const char *rel, const char *content) {
         fuzz_check(parent, "strdup");
         *strrchr(parent, '/') = '\0';
         fuzz_check(mkdir_parents(parent, 0755) >= 0, "mkdir %s: %m", parent);
-        fuzz_check(write_file_atomic(path, content, strlen(content), 0644) >= 0, "write %s", path);
+        fuzz_check(write_file_atomic(path, content, strlen(content), FILE_MODE(0644), 0) >= 0, "write %s", path);
 }
 
 static void copy_shipped(const char *name) {

@@ -39,7 +39,7 @@ static void save(const char *target, const char *name, const void *data, size_t 
         _cleanup_free_ char *dir = NULL, *path = NULL;
 
         if (asprintf(&dir, "%s/%s", out_dir, target) < 0 || asprintf(&path, "%s/%s", dir, name) < 0 ||
-            mkdir_parents(dir, 0755) < 0 || write_file_atomic(path, data, size, 0644) < 0) {
+            mkdir_parents(dir, 0755) < 0 || write_file_atomic(path, data, size, FILE_MODE(0644), 0) < 0) {
                 fprintf(stderr, "make-seeds: cannot write %s/%s/%s\n", out_dir, target, name);
                 exit(EXIT_FAILURE);
         }

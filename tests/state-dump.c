@@ -63,7 +63,7 @@ int main(int argc, char *argv[]) {
         for (size_t i = 0; i < s.n_files; i++) {
                 printf("file %s ", s.files[i].path);
                 if (s.files[i].content) {
-                        printf("%o ", s.files[i].mode);
+                        printf("%o ", (unsigned) s.files[i].meta.mode);
                         print_escaped(s.files[i].content);
                 } else
                         putchar('-');

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* util.c - string vectors, path joining and atomic file I/O. */
+/* util.c - string vectors, path joining and file I/O that other users cannot redirect or block. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -60,14 +60,120 @@ char *path_join_root(const char *root, const char *path) {
         return r;
 }
 
-int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
+/* Files root writes where other users may own a directory on the way (the metrics file lies under
+ * /var/lib/prometheus, which belongs to the prometheus user): no symbolic link is followed in any component,
+ * nothing but a regular file is opened (O_NONBLOCK: a FIFO cannot make the daemon wait), the temporary
+ * file is created exclusively and renamed within the same directory handle, and its owner and mode are
+ * set on the descriptor. Such a user can still remove or rename what is in its own directory, but cannot
+ * send the write elsewhere, make it block, or choose the mode of the file. */
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+static int verify_regular(const struct stat *st) {
+        if (S_ISREG(st->st_mode))
+                return 0;
+        if (S_ISDIR(st->st_mode))
+                return -EISDIR;
+        if (S_ISLNK(st->st_mode))
+                return -ELOOP;
+        return -EBADFD;
+}
+
+const char *file_error_to_string(int r) {
+        switch (r) {
+        case -ELOOP:
+                return "a symbolic link is in the way (wstuned does not write through links)";
+        case -EBADFD:
+                return "not a regular file";
+        default:
+                return strerror(-r);
+        }
+}
+
+/* openat() one component of a directory path without following a link; -ELOOP for a link. */
+static int dir_open_component(int dir_fd, const char *name) {
+        int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                return fd;
+        int r = -errno;
+        struct stat st;
+        if (r == -ENOTDIR && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
+                return -ELOOP;
+        return r;
+}
+
+int dir_open_nofollow(const char *path, bool create, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+        _cleanup_close_ int fd = -1;
+        char *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        if (path[0] != '/')
+                return -EINVAL;
+        fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                if (streq(c, "."))
+                        continue;
+                if (streq(c, ".."))
+                        return -EINVAL;
+                int next = dir_open_component(fd, c);
+                if (next == -ENOENT && create) {
+                        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        next = dir_open_component(fd, c);
+                        /* the mode asked for, whatever the umask (wstuned runs with 0077) */
+                        if (next >= 0 && fchmod(next, mode) < 0) {
+                                int r = -errno;
+                                close(next);
+                                return r;
+                        }
+                }
+                if (next < 0)
+                        return next;
+                close(fd);
+                fd = next;
+        }
+        return TAKE_FD(fd);
+}
+
+/* Open the regular file name in dir_fd for reading; -ENOENT when there is none. */
+static int file_open_regular_at(int dir_fd, const char *name, struct stat *ret_st) {
+        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                /* O_NOFOLLOW on a link: ELOOP */
+                return -errno;
+        }
+        if (fstat(fd, ret_st) < 0)
+                return -errno;
+        int r = verify_regular(ret_st);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
+}
+
+/* Split an absolute path into its directory (opened, no link followed) and its last component. */
+static int path_open_parent(const char *path, bool create, char **ret_name) {
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = NULL;
+
+        if (!slash || !slash[1] || streq(slash + 1, ".") || streq(slash + 1, ".."))
+                return -EINVAL;
+        dir = slash == path ? strdup("/") : strndup(path, (size_t) (slash - path));
+        *ret_name = strdup(slash + 1);
+        if (!dir || !*ret_name) {
+                *ret_name = mfree(*ret_name);
+                return -ENOMEM;
+        }
+        int fd = dir_open_nofollow(dir, create, 0755);
+        if (fd < 0)
+                *ret_name = mfree(*ret_name);
+        return fd;
+}
+
+static int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, allocated = 0;
 
         /* Most files read here (sysctls) are a few bytes: start small, grow only when full. */
         for (;;) {
@@ -103,69 +209,103 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
         return 0;
 }
 
-static bool file_has_content(const char *path, const char *data, size_t size) {
+int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        int r = verify_regular(&st);
+        if (r < 0)
+                return r;
+        return read_fd_full(fd, max, ret, ret_size);
+}
+
+int read_file_nofollow(const char *path, size_t max, char **ret, size_t *ret_size, FileMeta *ret_meta) {
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int dir_fd = -1, fd = -1;
+        struct stat st;
+
+        dir_fd = path_open_parent(path, false, &name);
+        if (dir_fd < 0)
+                return dir_fd;
+        fd = file_open_regular_at(dir_fd, name, &st);
+        if (fd < 0)
+                return fd;
+        if (ret_meta)
+                *ret_meta = (FileMeta) { .uid = st.st_uid, .gid = st.st_gid, .mode = st.st_mode & 07777 };
+        return read_fd_full(fd, max, ret, ret_size);
+}
+
+static bool fd_has_content(int fd, const char *data, size_t size) {
         _cleanup_free_ char *old = NULL;
         size_t old_size;
 
-        if (read_file_full(path, size, &old, &old_size) < 0)
+        if (read_fd_full(fd, size, &old, &old_size) < 0)
                 return false;
         return old_size == size && memcmp(old, data, size) == 0;
-}
-
-static int fsync_parent(const char *path) {
-        _cleanup_free_ char *dir = strdup(path);
-        if (!dir)
-                return -ENOMEM;
-        char *slash = strrchr(dir, '/');
-        if (slash == dir)
-                slash[1] = '\0';
-        else if (slash)
-                *slash = '\0';
-        else
-                strcpy(dir, ".");
-
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fsync(fd) < 0)
-                return -errno;
-        return 0;
 }
 
 /* The temporary file of write_file_atomic(): ".#" + the file's name + six random characters, in the same
  * directory (rename() does not cross file systems). Hidden and not ending in ".conf" or ".json", so the
  * readers of those directories (pam_limits, systemd, dockerd) never take one for configuration. */
 #define TEMP_PREFIX ".#"
-#define TEMP_RANDOM "XXXXXX"
+#define TEMP_RANDOM_LEN 6u
+#define TEMP_ATTEMPTS 64u
 
-static int temp_template(const char *path, char **ret) {
-        const char *slash = strrchr(path, '/');
-        int dir_len = slash ? (int) (slash - path + 1) : 0;
+static void temp_name(const char *name, char *buf, size_t size) {
+        static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        uint8_t rnd[TEMP_RANDOM_LEN];
+        char suffix[TEMP_RANDOM_LEN + 1];
 
-        if (asprintf(ret, "%.*s" TEMP_PREFIX "%s" TEMP_RANDOM, dir_len, path, path + dir_len) < 0)
-                return -ENOMEM;
-        return 0;
+        if (getentropy(rnd, sizeof rnd) < 0) {
+                uint64_t t = now_usec() ^ ((uint64_t) getpid() << 20);
+                memcpy(rnd, &t, sizeof rnd);
+        }
+        for (size_t i = 0; i < TEMP_RANDOM_LEN; i++)
+                suffix[i] = chars[rnd[i] % (sizeof chars - 1)];
+        suffix[TEMP_RANDOM_LEN] = '\0';
+        snprintf(buf, size, TEMP_PREFIX "%s%s", name, suffix);
 }
 
-int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -1;
-        struct stat st;
+int write_file_atomic(const char *path, const char *data, size_t size, FileMeta meta, WriteFileFlags flags) {
+        _cleanup_free_ char *name = NULL, *tmp = NULL;
+        _cleanup_close_ int dir_fd = -1, fd = -1;
+        struct stat st, dir_st;
         int r;
 
-        if (file_has_content(path, data, size))
-                return 0;
-
-        /* Keep the mode of a file we replace. */
-        if (stat(path, &st) >= 0)
-                mode = st.st_mode & 07777;
-
-        r = temp_template(path, &tmp);
-        if (r < 0)
-                return r;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
+        dir_fd = path_open_parent(path, false, &name);
+        if (dir_fd < 0)
+                return dir_fd;
+        if (fstat(dir_fd, &dir_st) < 0)
                 return -errno;
+
+        fd = file_open_regular_at(dir_fd, name, &st);
+        if (fd >= 0) {
+                /* An existing file keeps its owner and mode, unless a user other than root put it in a
+                 * directory of its own: its choices do not shape root's file. */
+                if ((flags & WRITE_FILE_KEEP_META) && (st.st_uid == 0 || dir_st.st_uid == 0))
+                        meta = (FileMeta) { .uid = st.st_uid, .gid = st.st_gid, .mode = st.st_mode & 07777 };
+                bool same_meta = (meta.uid == (uid_t) -1 || meta.uid == st.st_uid) &&
+                                 (meta.gid == (gid_t) -1 || meta.gid == st.st_gid) && meta.mode == (st.st_mode & 07777);
+                if (same_meta && fd_has_content(fd, data, size))
+                        return 0;
+                closep(&fd);
+                fd = -1;
+        } else if (fd != -ENOENT)
+                return fd;
+
+        tmp = malloc(strlen(name) + strlen(TEMP_PREFIX) + TEMP_RANDOM_LEN + 1);
+        if (!tmp)
+                return -ENOMEM;
+        for (unsigned attempt = 0; fd < 0; attempt++) {
+                temp_name(name, tmp, strlen(name) + strlen(TEMP_PREFIX) + TEMP_RANDOM_LEN + 1);
+                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+                if (fd < 0 && (errno != EEXIST || attempt + 1 >= TEMP_ATTEMPTS))
+                        return -errno;
+        }
 
         /* The data reaches the disk before the rename makes it the file: after a crash the name holds the
          * old content or the new, never a part. A SIGKILL before the rename leaves the temporary file;
@@ -180,7 +320,11 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
                 }
                 done += (size_t) k;
         }
-        if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        if ((meta.uid != (uid_t) -1 || meta.gid != (gid_t) -1) && fchown(fd, meta.uid, meta.gid) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (fchmod(fd, meta.mode) < 0 || fsync(fd) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -188,24 +332,23 @@ int write_file_atomic(const char *path, const char *data, size_t size, mode_t mo
                 r = -errno;
                 goto fail;
         }
-        if (rename(tmp, path) < 0) {
+        if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
                 r = -errno;
                 goto fail;
         }
-        r = fsync_parent(path);
-        if (r < 0)
-                return r;
+        if (fsync(dir_fd) < 0)
+                return -errno;
         return 1;
 
 fail:
-        (void) unlink(tmp);
+        (void) unlinkat(dir_fd, tmp, 0);
         return r;
 }
 
 static bool is_temp_of(const char *name, const char *base) {
         size_t prefix = strlen(TEMP_PREFIX), n = strlen(base), len = strlen(name);
 
-        if (len != prefix + n + strlen(TEMP_RANDOM) || strncmp(name, TEMP_PREFIX, prefix) != 0 ||
+        if (len != prefix + n + TEMP_RANDOM_LEN || strncmp(name, TEMP_PREFIX, prefix) != 0 ||
             strncmp(name + prefix, base, n) != 0)
                 return false;
         for (const char *c = name + prefix + n; *c; c++)
@@ -252,22 +395,27 @@ int write_file_atomic_cleanup(const char *path) {
         return r < 0 ? r : removed;
 }
 
-int mkdir_parents(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
+int unlink_file_nofollow(const char *path) {
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int dir_fd = path_open_parent(path, false, &name);
+        struct stat st;
 
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char c = *s;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = c;
-                if (c == '\0')
-                        break;
-        }
+        if (dir_fd == -ENOENT)
+                return 0;
+        if (dir_fd < 0)
+                return dir_fd;
+        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
+                return 0;
+        int r = -errno;
+        /* nothing to remove is not a failure, also where unlinkat() says EROFS */
+        return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT ? 0 : r;
+}
+
+int mkdir_parents(const char *path, mode_t mode) {
+        int fd = dir_open_nofollow(path, true, mode);
+        if (fd < 0)
+                return fd;
+        close(fd);
         return 0;
 }
 

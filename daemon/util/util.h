@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -100,20 +101,52 @@ bool strv_contains(char *const *l, const char *s);
 /* Join prefix and path. A NULL or "/" prefix yields path itself. */
 char *path_join_root(const char *root, const char *path);
 
-/* Read a whole small file; fails with -EFBIG when it is larger than max. NUL-terminated. */
+/* Read a whole small regular file; fails with -EFBIG when it is larger than max, -EBADFD for a FIFO, device
+ * or socket (opened without blocking), -EISDIR for a directory. Follows symbolic links. NUL-terminated. */
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
 
-/* Replace path atomically: temp file in the same directory, fsync, rename, fsync the directory.
- * Returns 0 when the file already had this content (nothing written), 1 when written. On failure
- * (ENOSPC, EROFS, …) path is left as it was and the temp file is removed. */
-int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+/* Owner, group and permission bits of a file; (uid_t) -1 and (gid_t) -1 leave them as created. */
+typedef struct FileMeta {
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+} FileMeta;
+
+#define FILE_MODE(m) ((FileMeta) { .uid = (uid_t) -1, .gid = (gid_t) -1, .mode = (m) })
+
+/* Open the directory at the absolute path, following no symbolic link in any component (-ELOOP). With
+ * create, missing components are made with mode, set explicitly whatever the umask. */
+int dir_open_nofollow(const char *path, bool create, mode_t mode);
+
+/* read_file_full() of an absolute path without following a symbolic link anywhere on it (-ELOOP); *ret_meta
+ * (may be NULL) gets the file's owner and mode. */
+int read_file_nofollow(const char *path, size_t max, char **ret, size_t *ret_size, FileMeta *ret_meta);
+
+typedef enum WriteFileFlags {
+        /* a file already there keeps its owner, group and mode, unless another user than root put it
+         * into a directory of its own */
+        WRITE_FILE_KEEP_META = 1 << 0,
+} WriteFileFlags;
+
+/* Replace the regular file at the absolute path atomically: no symbolic link followed on the way (-ELOOP),
+ * nothing but a regular file replaced (-EBADFD, -EISDIR), a temporary file created exclusively in the same
+ * directory, written, given meta, fsync'ed and renamed over the file, then the directory fsync'ed. Returns 0
+ * when the file already had this content and meta (nothing written), 1 when written. On failure (ENOSPC,
+ * EROFS, …) path is left as it was and the temporary file is removed. */
+int write_file_atomic(const char *path, const char *data, size_t size, FileMeta meta, WriteFileFlags flags);
+
+/* A message for the errors above: -ELOOP and -EBADFD say what is at the path; others strerror(). */
+const char *file_error_to_string(int r);
 
 /* Remove the temp files write_file_atomic(path, …) leaves when the process is killed before its
  * rename(). Call at start, for files no other process writes. Returns how many were removed (a
  * missing directory: 0) or a negative errno. */
 int write_file_atomic_cleanup(const char *path);
 
-/* Create a directory and its parents. */
+/* Remove the file at the absolute path, following no symbolic link on the way; 0 when there is none. */
+int unlink_file_nofollow(const char *path);
+
+/* Create a directory and its parents, each with mode (not subject to the umask), following no symbolic link. */
 int mkdir_parents(const char *path, mode_t mode);
 
 /* n decimal digits at s (no sign, no spaces) as an unsigned 64-bit number; -EINVAL for anything else or

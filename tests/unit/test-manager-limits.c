@@ -199,8 +199,8 @@ static void assert_file_baseline_n(const FileEntry *entries, size_t n) {
                         ck_assert_msg(streq_ptr(b->content, entries[i].content), "%s: %s: baseline \"%s\"",
                                       where, b->path, strnull(b->content));
                         if (entries[i].content)
-                                ck_assert_msg(b->mode == entries[i].mode, "%s: %s: mode %04o, expected %04o",
-                                              where, b->path, b->mode, entries[i].mode);
+                                ck_assert_msg(b->meta.mode == entries[i].mode, "%s: %s: mode %04o, expected %04o",
+                                              where, b->path, b->meta.mode, entries[i].mode);
                 }
                 ck_assert_msg(states[s]->n_files == n, "%s: %zu file baselines, expected %zu", where,
                               states[s]->n_files, n);

@@ -275,7 +275,7 @@ START_TEST(test_write_file_atomic) {
         struct stat st;
 
         /* a new file gets the content and exactly the mode asked for */
-        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, 0640), 1);
+        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, FILE_MODE(0640), 0), 1);
         content = tree_read(dir, "state.json");
         ck_assert_str_eq(content, "hello\n");
         free(TAKE_PTR(content));
@@ -284,35 +284,55 @@ START_TEST(test_write_file_atomic) {
 
         /* same content: nothing written, the inode stays */
         ino_t ino = st.st_ino;
-        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, 0644), 0);
+        ck_assert_int_eq(write_file_atomic(path, "hello\n", 6, FILE_MODE(0644), WRITE_FILE_KEEP_META), 0);
         ck_assert_int_eq(stat(path, &st), 0);
         ck_assert_uint_eq(st.st_ino, ino);
 
         /* a prefix of the old content is a change (and a shorter file) */
-        ck_assert_int_eq(write_file_atomic(path, "hell", 4, 0644), 1);
+        ck_assert_int_eq(write_file_atomic(path, "hell", 4, FILE_MODE(0640), 0), 1);
         content = tree_read(dir, "state.json");
         ck_assert_str_eq(content, "hell");
         free(TAKE_PTR(content));
 
         /* a longer content too */
-        ck_assert_int_eq(write_file_atomic(path, "hello world", 11, 0644), 1);
+        ck_assert_int_eq(write_file_atomic(path, "hello world", 11, FILE_MODE(0640), 0), 1);
         content = tree_read(dir, "state.json");
         ck_assert_str_eq(content, "hello world");
         free(TAKE_PTR(content));
 
-        /* the mode of the file it replaces wins over the one asked for; the file is replaced, not
-         * rewritten in place (the old inode is still in use while the new one is made) */
+        /* with WRITE_FILE_KEEP_META the owner and mode of the file it replaces win over the ones asked for;
+         * the file is replaced, not rewritten in place (the old inode is still in use while the new one is
+         * made) */
         ck_assert_int_eq(chmod(path, 0600), 0);
+        ck_assert_int_eq(chown(path, 4321, 4322), 0);
         ck_assert_int_eq(stat(path, &st), 0);
         ino = st.st_ino;
-        ck_assert_int_eq(write_file_atomic(path, "x", 1, 0644), 1);
+        ck_assert_int_eq(write_file_atomic(path, "x", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), 1);
         ck_assert_int_eq(stat(path, &st), 0);
         ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_uint_eq(st.st_uid, 4321);
+        ck_assert_uint_eq(st.st_gid, 4322);
         ck_assert_uint_ne(st.st_ino, ino);
 
+        /* without it, the same content in another mode or owner is written again (state.json 0644 -> 0600) */
+        ck_assert_int_eq(write_file_atomic(path, "x", 1, FILE_MODE(0600), 0), 0);
+        ck_assert_int_eq(write_file_atomic(path, "x", 1, (FileMeta) { .uid = 0, .gid = 0, .mode = 0600 }, 0), 1);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_uid, 0);
+        ck_assert_int_eq(write_file_atomic(path, "x", 1, FILE_MODE(0640), 0), 1);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0640);
+
+        /* the umask does not shape the mode */
+        mode_t old_umask = umask(0077);
+        ck_assert_int_eq(write_file_atomic(path, "y", 1, FILE_MODE(0644), 0), 1);
+        umask(old_umask);
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0644);
+
         /* empty content */
-        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 1);
-        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 0);
+        ck_assert_int_eq(write_file_atomic(path, "", 0, FILE_MODE(0644), 0), 1);
+        ck_assert_int_eq(write_file_atomic(path, "", 0, FILE_MODE(0644), 0), 0);
         content = tree_read(dir, "state.json");
         ck_assert_str_eq(content, "");
 
@@ -326,13 +346,85 @@ START_TEST(test_write_file_atomic_failures) {
         _cleanup_free_ char *dir = scratch_dir_new();
         _cleanup_free_ char *sub = path_in(dir, "sub"), *missing = path_in(dir, "no/such/file"), *names = NULL;
 
-        ck_assert_int_eq(write_file_atomic(missing, "x", 1, 0644), -ENOENT);
+        ck_assert_int_eq(write_file_atomic(missing, "x", 1, FILE_MODE(0644), 0), -ENOENT);
 
-        /* replacing a directory fails at rename(); the temp file must be removed again */
+        /* a directory is not replaced, and no temporary file is left */
         ck_assert_int_eq(mkdir(sub, 0755), 0);
-        ck_assert_int_eq(write_file_atomic(sub, "x", 1, 0644), -EISDIR);
+        ck_assert_int_eq(write_file_atomic(sub, "x", 1, FILE_MODE(0644), 0), -EISDIR);
         names = dir_list(dir);
         ck_assert_str_eq(names, "sub");
+}
+END_TEST
+
+/* What another user who owns a directory on the way (the prometheus user owns /var/lib/prometheus, above
+ * the metrics directory) can put in root's way: a symbolic link for the directory or the file, a FIFO, a
+ * file of its own whose mode would be taken over. None of them redirects, blocks or shapes the write. */
+START_TEST(test_write_file_atomic_hostile) {
+        _cleanup_free_ char *dir = scratch_dir_new();
+        _cleanup_free_ char *owned = path_in(dir, "prometheus"), *target = path_in(dir, "logrotate.d"),
+                            *swapped = path_in(dir, "prometheus/node-exporter"),
+                            *through_dir = path_in(dir, "prometheus/node-exporter/wstuned.prom"),
+                            *real_dir = path_in(dir, "prometheus/real"),
+                            *file = path_in(dir, "prometheus/real/wstuned.prom"),
+                            *fifo = path_in(dir, "prometheus/real/fifo.prom"),
+                            *secret = path_in(dir, "secret"), *names = NULL, *content = NULL;
+        struct stat st;
+
+        ck_assert_int_eq(mkdir(owned, 0755), 0);
+        ck_assert_int_eq(mkdir(target, 0755), 0);
+        ck_assert_int_eq(mkdir(real_dir, 0755), 0);
+        ck_assert_int_eq(chown(owned, 65534, 65534), 0);
+
+        /* the directory swapped for a link: -ELOOP, nothing created where it points */
+        ck_assert_int_eq(symlink(target, swapped), 0);
+        ck_assert_int_eq(write_file_atomic(through_dir, "m", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), -ELOOP);
+        names = dir_list(target);
+        ck_assert_str_eq(names, "");
+        free(TAKE_PTR(names));
+        ck_assert_int_eq(mkdir_parents(through_dir, 0755), -ELOOP);
+        ck_assert_int_eq(read_file_nofollow(through_dir, 100, &content, NULL, NULL), -ELOOP);
+
+        /* the file is a link to a file of mode 0666: -ELOOP, the link and its target untouched */
+        tree_write(dir, "secret", "root's");
+        ck_assert_int_eq(chmod(secret, 0666), 0);
+        ck_assert_int_eq(symlink(secret, file), 0);
+        ck_assert_int_eq(write_file_atomic(file, "m", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), -ELOOP);
+        ck_assert_str_eq(file_error_to_string(-ELOOP),
+                         "a symbolic link is in the way (wstuned does not write through links)");
+        content = tree_read(dir, "secret");
+        ck_assert_str_eq(content, "root's");
+        free(TAKE_PTR(content));
+        ck_assert_int_eq(lstat(file, &st), 0);
+        ck_assert(S_ISLNK(st.st_mode));
+        ck_assert_int_eq(unlink(file), 0);
+
+        /* a FIFO: refused at once, neither read nor written; read_file_full() does not block on one either */
+        ck_assert_int_eq(mkfifo(fifo, 0666), 0);
+        ck_assert_int_eq(write_file_atomic(fifo, "m", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), -EBADFD);
+        ck_assert_str_eq(file_error_to_string(-EBADFD), "not a regular file");
+        ck_assert_int_eq(read_file_full(fifo, 100, &content, NULL), -EBADFD);
+        ck_assert_int_eq(read_file_nofollow(fifo, 100, &content, NULL, NULL), -EBADFD);
+
+        /* a file that another user put into its own directory does not choose the mode or owner */
+        ck_assert_int_eq(chown(real_dir, 65534, 65534), 0);
+        tree_write(dir, "prometheus/real/wstuned.prom", "theirs");
+        ck_assert_int_eq(chmod(file, 0666), 0);
+        ck_assert_int_eq(chown(file, 65534, 65534), 0);
+        ck_assert_int_eq(write_file_atomic(file, "m", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), 1);
+        ck_assert_int_eq(stat(file, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0644);
+        ck_assert_uint_eq(st.st_uid, 0);
+        /* root's own file there keeps an admin's mode (0640 root:prometheus) */
+        ck_assert_int_eq(chmod(file, 0640), 0);
+        ck_assert_int_eq(chown(file, 0, 65534), 0);
+        ck_assert_int_eq(write_file_atomic(file, "n", 1, FILE_MODE(0644), WRITE_FILE_KEEP_META), 1);
+        ck_assert_int_eq(stat(file, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0640);
+        ck_assert_uint_eq(st.st_gid, 65534);
+
+        /* a planted file or link at a temporary name is never opened: creation is exclusive, with another name */
+        names = dir_list(real_dir);
+        ck_assert_str_eq(names, "fifo.prom wstuned.prom");
 }
 END_TEST
 
@@ -405,6 +497,14 @@ START_TEST(test_mkdir_parents) {
 
         tree_write(dir, "file", "x");
         ck_assert_int_eq(mkdir_parents(below_file, 0755), -ENOTDIR);
+
+        /* the mode asked for, whatever the umask */
+        _cleanup_free_ char *fresh = path_in(dir, "etc/systemd/system/docker.service.d");
+        mode_t old_umask = umask(0077);
+        ck_assert_int_eq(mkdir_parents(fresh, 0755), 0);
+        umask(old_umask);
+        ck_assert_int_eq(stat(fresh, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0755);
 }
 END_TEST
 
@@ -427,6 +527,7 @@ static Suite *util_suite(void) {
         tcase_add_test(tc, test_read_file_full);
         tcase_add_test(tc, test_write_file_atomic);
         tcase_add_test(tc, test_write_file_atomic_failures);
+        tcase_add_test(tc, test_write_file_atomic_hostile);
         tcase_add_loop_test(tc, test_write_file_atomic_cleanup, 0, ELEMENTSOF(cleanup_cases));
         tcase_add_test(tc, test_write_file_atomic_cleanup_only_files);
         tcase_add_test(tc, test_mkdir_parents);
