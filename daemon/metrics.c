@@ -478,10 +478,6 @@ int metrics_write(const char *path, const MetricsInput *in) {
         r = metrics_render(in, &text);
         if (r < 0)
                 return r;
-        r = write_file_atomic(path, text, strlen(text), FILE_MODE(METRICS_FILE_MODE), WRITE_FILE_KEEP_META);
-        if (r < 0)
-                return r;
-        if (r == 0 && utimensat(AT_FDCWD, path, NULL, 0) < 0)
-                return -errno;
-        return r;
+        return write_file_atomic(path, text, strlen(text), FILE_MODE(METRICS_FILE_MODE),
+                                 WRITE_FILE_KEEP_META | WRITE_FILE_TOUCH);
 }

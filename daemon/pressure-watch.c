@@ -210,7 +210,7 @@ void pressure_watch_write_metrics(Manager *m, uint64_t now) {
         m->metrics_usec = now;
         /* once per kind of failure: node_exporter may simply not be installed */
         if (r < 0 && -r != m->metrics_error)
-                log_warning("Cannot write the metrics file %s: %s", full, strerror(-r));
+                log_warning("Cannot write the metrics file %s: %s", full, file_error_to_string(r));
         else if (r >= 0 && m->metrics_error)
                 log_info("Writing the metrics file %s again", full);
         m->metrics_error = r < 0 ? -r : 0;

@@ -611,7 +611,7 @@ static int profile_load_file(const char *path, const char *name, Profile **ret, 
         if (r == -ENOENT)
                 return r;
         if (r < 0)
-                return errorf(ret_error, r, "%s: %s", path, strerror(-r));
+                return errorf(ret_error, r, "%s: %s", path, file_error_to_string(r));
         return profile_parse(name, path, buf, size, ret, ret_error);
 }
 

@@ -142,6 +142,6 @@ int settings_load(const char *path, Settings *ret, char **ret_error) {
         if (r == -EFBIG)
                 return errorf(ret_error, r, "%s: larger than the %u byte limit", path, SETTINGS_SIZE_MAX);
         if (r < 0)
-                return errorf(ret_error, r, "%s: %s", path, strerror(-r));
+                return errorf(ret_error, r, "%s: %s", path, file_error_to_string(r));
         return settings_parse(path, buf, size, ret, ret_error);
 }

@@ -235,7 +235,7 @@ int state_load(const char *path, State *ret, char **ret_error) {
                 return 0;
         }
         if (r < 0)
-                return errorf(ret_error, r, "%s: %s", path, strerror(-r));
+                return errorf(ret_error, r, "%s: %s", path, file_error_to_string(r));
         return state_parse(path, buf, size, ret, ret_error);
 }
 

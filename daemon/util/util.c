@@ -290,7 +290,9 @@ int write_file_atomic(const char *path, const char *data, size_t size, FileMeta 
                         meta = (FileMeta) { .uid = st.st_uid, .gid = st.st_gid, .mode = st.st_mode & 07777 };
                 bool same_meta = (meta.uid == (uid_t) -1 || meta.uid == st.st_uid) &&
                                  (meta.gid == (gid_t) -1 || meta.gid == st.st_gid) && meta.mode == (st.st_mode & 07777);
-                if (same_meta && fd_has_content(fd, data, size))
+                /* the descriptor, not the path: whatever is at the name by now is not touched */
+                if (same_meta && fd_has_content(fd, data, size) &&
+                    (!(flags & WRITE_FILE_TOUCH) || futimens(fd, NULL) >= 0))
                         return 0;
                 closep(&fd);
                 fd = -1;

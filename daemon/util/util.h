@@ -126,6 +126,8 @@ typedef enum WriteFileFlags {
         /* a file already there keeps its owner, group and mode, unless another user than root put it
          * into a directory of its own */
         WRITE_FILE_KEEP_META = 1 << 0,
+        /* a file left as it is gets a new modification time (readers judge freshness by it) */
+        WRITE_FILE_TOUCH = 1 << 1,
 } WriteFileFlags;
 
 /* Replace the regular file at the absolute path atomically: no symbolic link followed on the way (-ELOOP),
