@@ -482,17 +482,85 @@ static int json_print(const cJSON *doc) {
 
 /* ---- pager ---- */
 
-/* Like systemctl: when stdout is a terminal, pipe it into $PAGER (or less, or more). The pager is started
- * only once there is something to show, so errors stay on the terminal. */
+/* What sudo, doas and pkexec leave in the environment of the program they start as another user. Their
+ * presence says that whoever types into the pager may not be the user it runs as. */
+static const char *const pager_elevation_env[] = { "SUDO_UID", "SUDO_USER", "DOAS_USER", "PKEXEC_UID" };
+
+/* 1 for "1", "yes", "true", "on" (any case, and the one-letter forms), 0 for their opposites, -EINVAL
+ * for anything else. */
+static int parse_boolean(const char *s) {
+        static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        return -EINVAL;
+}
+
+/* Secure mode, as systemctl has it since CVE-2023-26604: a pager started with more privileges than the
+ * person at the keyboard hands them a shell with those privileges (less's "!sh", "v", "|"). So under root,
+ * sudo and the like, or a set-uid/set-gid start, only less runs, with LESSSECURE=1, which disables those
+ * commands. WSTUNECTL_PAGERSECURE=0 or =1 decides instead; a value that is not a boolean means secure.
+ * secure_getenv(): a set-uid start ignores the variable, and is secure. */
+static bool pager_secure_mode(void) {
+        const char *e = secure_getenv("WSTUNECTL_PAGERSECURE");
+
+        if (e) {
+                int b = parse_boolean(e);
+                if (b >= 0)
+                        return b;
+                fputs("wstunectl: WSTUNECTL_PAGERSECURE=\"", stderr);
+                text_put(stderr, e);
+                fputs("\" is not a boolean; using the secure pager\n", stderr);
+                return true;
+        }
+        if (geteuid() == 0 || geteuid() != getuid() || getegid() != getgid())
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(pager_elevation_env); i++)
+                if (getenv(pager_elevation_env[i]))
+                        return true;
+        return false;
+}
+
+/* The pager child when there is no pager to start: copy the output through as it is. */
+static _Noreturn void pager_copy_through(void) {
+        char buf[4096];
+        ssize_t k;
+
+        while ((k = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+                if (write(STDOUT_FILENO, buf, (size_t) k) != k)
+                        _exit(EXIT_FAILURE);
+        _exit(EXIT_SUCCESS);
+}
+
+/* Like systemctl: when stdout is a terminal, pipe it into a pager. The pager is started only once there is
+ * something to show, so errors stay on the terminal. Outside secure mode that is $PAGER (through sh -c),
+ * or less, or more; in secure mode (see above) $PAGER is not trusted (it may come from the user's
+ * environment, kept by sudo -E or env_keep) and only less is started: when there is none, the output is
+ * copied through as it is, never into more, which knows no secure mode. An empty $PAGER or "cat" turns
+ * paging off in both modes, since nothing is started then. */
 static void pager_open(void) {
-        const char *pager = getenv("PAGER");
+        const char *pager;
+        bool secure, less_secure;
         int fds[2];
         pid_t pid;
 
         if (arg_no_pager || pager_pid > 0 || !isatty(STDOUT_FILENO))
                 return;
+        pager = secure_getenv("PAGER");
         if (pager && (!pager[0] || streq(pager, "cat")))
                 return;
+        secure = pager_secure_mode();
+        if (secure)
+                pager = NULL;
+        /* Root gets LESSSECURE=1 even when WSTUNECTL_PAGERSECURE=0 lets $PAGER run: should that be less,
+         * its shell escapes stay closed. */
+        less_secure = secure || geteuid() == 0;
+
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return;
 
@@ -511,19 +579,17 @@ static void pager_open(void) {
                         close(fds[0]);
                 close(fds[1]);
                 /* F: quit when it fits on one screen, R: pass colours, X: leave the screen as it is,
-                 * M: long prompt, K: quit on ^C. */
-                setenv("LESS", "FRXMK", 0);
+                 * M: long prompt, K: quit on ^C. LESSSECURE_ALLOW (newer less) would open the
+                 * disabled commands again one by one. Without the environment, no pager. */
+                if (setenv("LESS", "FRXMK", 0) < 0 ||
+                    (less_secure && (setenv("LESSSECURE", "1", 1) < 0 || unsetenv("LESSSECURE_ALLOW") < 0)))
+                        pager_copy_through();
                 if (pager)
                         execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
                 execlp("less", "less", (char *) NULL);
-                execlp("more", "more", (char *) NULL);
-                /* No pager at all: copy the output through as it is. */
-                char buf[4096];
-                ssize_t k;
-                while ((k = read(STDIN_FILENO, buf, sizeof buf)) > 0)
-                        if (write(STDOUT_FILENO, buf, (size_t) k) != k)
-                                _exit(EXIT_FAILURE);
-                _exit(EXIT_SUCCESS);
+                if (!secure)
+                        execlp("more", "more", (char *) NULL);
+                pager_copy_through();
         }
 
         if (dup2(fds[1], STDOUT_FILENO) < 0) {
