@@ -400,7 +400,7 @@ void limits_forget_processes(Manager *m) {
 }
 
 /* The processes Verify watches: rescanned when the list is older than PROC_RESCAN_USEC or one is gone. The
- * profile's processes count only as root's; those of its services whoever runs them. */
+ * profile's processes count as its owner field says; those of its services whoever runs them. */
 static void procs_refresh(Manager *m, const ProfileLimits *l) {
         _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
         _cleanup_free_ ProcName *names = NULL;
@@ -416,11 +416,12 @@ static void procs_refresh(Manager *m, const ProfileLimits *l) {
         if (!gone && m->procs_scanned_usec && now - m->procs_scanned_usec < PROC_RESCAN_USEC)
                 return;
 
-        names = calloc(strv_length(l->processes) + ELEMENTSOF(docker_daemons), sizeof(ProcName));
+        names = calloc(l->n_processes + ELEMENTSOF(docker_daemons), sizeof(ProcName));
         if (!names)
                 return;
-        for (char **s = l->processes; s && *s; s++)
-                names[n_names++] = (ProcName) { .comm = *s };
+        for (size_t i = 0; i < l->n_processes; i++)
+                names[n_names++] = (ProcName) { .comm = l->processes[i].name,
+                                                .any_owner = l->processes[i].owner == PROCESS_OWNER_ANY };
         if (l->layers & (1u << LIMIT_LAYER_DOCKER))
                 for (size_t i = 0; i < ELEMENTSOF(docker_daemons); i++)
                         names[n_names++] = docker_daemons[i];

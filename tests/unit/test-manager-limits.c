@@ -43,6 +43,11 @@ static const char *const test_profiles[][2] = {
         { "watch",
           "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
           "  \"processes\": [\"ws-go\"], \"services\": [\"ws-api.service\"] } }" },
+        { "watch-owner",
+          "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
+          "  \"processes\": [\"ws-go\", { \"name\": \"ws-dev\", \"owner\": \"any\" },"
+          "                  { \"name\": \"ws-admin\", \"owner\": \"root\" }],"
+          "  \"services\": [\"ws-api.service\"] } }" },
 };
 
 static void write_proc(const char *path, const char *content) {
@@ -1004,6 +1009,30 @@ START_TEST(test_verify_owner) {
 }
 END_TEST
 
+/* "owner": "any" takes anyone's process of that name; "root" (the default) only root's. */
+START_TEST(test_verify_owner_any) {
+        _cleanup_(report_done) Report findings = {};
+        static const char *const rows[][4] = {
+                { "/etc/security/limits.d/90-wstuned.conf", NOFILE, NOFILE, "ok" },
+                { "process ws-admin[5001]", ">=65536", "65536:65536", "ok" },
+                { "process ws-dev[5003] ws-api.service", ">=65536", "1024:1024", "restart-needed: ws-api.service" },
+                { "process ws-api-worker[5004] ws-api.service", ">=65536", "1024:1024", "restart-needed: ws-api.service" },
+                { "process ws-dev[5006]", ">=65536", "1024:1024", "restart-needed: pid 5006" },
+        };
+
+        fake_proc_full("5000", "ws-go", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc("5001", "ws-admin", SESSION, "65536", "65536");
+        fake_proc_full("5002", "ws-admin", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_full("5003", "ws-dev", USER_UIDS, "0::/system.slice/ws-api.service\n", "1024", "1024", NULL, 0);
+        fake_proc_full("5004", "ws-api-worker", "998\t998\t998\t998", "0::/system.slice/ws-api.service\n", "1024",
+                       "1024", NULL, 0);
+        fake_proc_full("5006", "ws-dev", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        apply_ok("watch-owner");
+        ck_assert(!manager_verify(m, &findings));
+        assert_rows(&findings, rows);
+}
+END_TEST
+
 /* The docker layer's daemons count as root in the units whose limits it sets: dockerd in docker.service,
  * containerd in containerd.service or (started by dockerd itself) docker.service. */
 START_TEST(test_verify_docker_owner) {
@@ -1204,6 +1233,7 @@ static Suite *manager_limits_suite(void) {
         tcase_add_test(tc, test_verify_processes);
         tcase_add_test(tc, test_verify_docker_processes);
         tcase_add_test(tc, test_verify_owner);
+        tcase_add_test(tc, test_verify_owner_any);
         tcase_add_test(tc, test_verify_docker_owner);
         tcase_add_test(tc, test_docker_json_ulimit_flag);
         suite_add_tcase(s, tc);
