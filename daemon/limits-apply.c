@@ -141,28 +141,34 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         return 0;
 }
 
+/* The daemons of the docker layer, found by name for Verify and for the --default-ulimit check. A name alone
+ * proves nothing (any user can run a program named dockerd), so each counts only as root and only in a unit
+ * whose limit the layer sets: dockerd in docker.service (docker.socket starts it there too); containerd in
+ * containerd.service, or in docker.service when dockerd started it itself (no containerd.service), where a
+ * docker.service restart is what restarts it. Only root can move a process into a system unit's cgroup. A
+ * dockerd anywhere else (a docker-in-docker container, a snap's own unit, a rootless daemon in a user's
+ * session) reads other files than those the layer writes. */
+static const char *const dockerd_units[] = { "docker.service", NULL };
+static const char *const containerd_units[] = { "containerd.service", "docker.service", NULL };
+static const ProcName docker_daemons[] = {
+        { .comm = "dockerd", .units = dockerd_units },
+        { .comm = "containerd", .units = containerd_units },
+};
+
 /* dockerd refuses to start when default-ulimits is both a command line flag and in daemon.json. Returns
- * the PID of a dockerd running with --default-ulimit, 0 when none. */
+ * the PID of a dockerd (as docker_daemons has it) running with --default-ulimit, 0 when none. */
 static pid_t dockerd_with_ulimit_flag(const Manager *m) {
         _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
-        char *names[] = { (char *) "dockerd", NULL };
+        ProcName dockerd = docker_daemons[0];
         ProcMatch *found = NULL;
         size_t n = 0;
         pid_t pid = 0;
 
-        if (!proc_root || proc_find(proc_root, names, NULL, &found, &n) < 0)
+        dockerd.arg = "--default-ulimit";
+        if (!proc_root || proc_find(proc_root, &dockerd, 1, NULL, &found, &n) < 0)
                 return 0;
-        for (size_t i = 0; i < n && pid == 0; i++) {
-                _cleanup_free_ char *path = NULL, *cmdline = NULL;
-                size_t size;
-                if (asprintf(&path, "%s/%d/cmdline", proc_root, (int) found[i].pid) < 0)
-                        break;
-                if (read_file_full(path, 64 * 1024, &cmdline, &size) < 0)
-                        continue;
-                for (size_t off = 0; off < size; off += strlen(cmdline + off) + 1)
-                        if (strncmp(cmdline + off, "--default-ulimit", 16) == 0)
-                                pid = found[i].pid;
-        }
+        if (n > 0)
+                pid = found[0].pid;
         proc_matches_free(found, n);
         return pid;
 }
@@ -381,34 +387,34 @@ void limits_forget_processes(Manager *m) {
         m->procs_scanned_usec = 0;
 }
 
-/* The processes Verify watches: rescanned when the list is older than PROC_RESCAN_USEC or one is gone. */
+/* The processes Verify watches: rescanned when the list is older than PROC_RESCAN_USEC or one is gone. The
+ * profile's processes count as its owner field says; those of its services whoever runs them. */
 static void procs_refresh(Manager *m, const ProfileLimits *l) {
-        _cleanup_strv_free_ char **names = NULL;
         _cleanup_free_ char *proc_root = path_join_root(m->paths.kernel_root, "/proc");
+        _cleanup_free_ ProcName *names = NULL;
+        size_t n_names = 0;
         uint64_t now = now_usec();
         bool gone = false;
 
+        if (!proc_root)
+                return;
         for (size_t i = 0; i < m->n_procs; i++)
-                if (proc_read_nofile(proc_root, m->procs[i].pid, &m->procs[i].soft, &m->procs[i].hard) < 0)
+                if (proc_match_refresh(proc_root, &m->procs[i]) < 0)
                         gone = true;
         if (!gone && m->procs_scanned_usec && now - m->procs_scanned_usec < PROC_RESCAN_USEC)
                 return;
 
-        for (char **s = l->processes; s && *s; s++) {
-                char *copy = strdup(*s);
-                if (!copy || strv_push(&names, copy) < 0)
-                        return;
-        }
-        if (l->layers & (1u << LIMIT_LAYER_DOCKER)) {
-                static const char *const docker[] = { "dockerd", "containerd" };
-                for (size_t i = 0; i < ELEMENTSOF(docker); i++) {
-                        char *copy = strdup(docker[i]);
-                        if (!copy || strv_push(&names, copy) < 0)
-                                return;
-                }
-        }
+        names = calloc(l->n_processes + ELEMENTSOF(docker_daemons), sizeof(ProcName));
+        if (!names)
+                return;
+        for (size_t i = 0; i < l->n_processes; i++)
+                names[n_names++] = (ProcName) { .comm = l->processes[i].name,
+                                                .any_owner = l->processes[i].owner == PROCESS_OWNER_ANY };
+        if (l->layers & (1u << LIMIT_LAYER_DOCKER))
+                for (size_t i = 0; i < ELEMENTSOF(docker_daemons); i++)
+                        names[n_names++] = docker_daemons[i];
         limits_forget_processes(m);
-        if (!proc_root || proc_find(proc_root, names, l->services, &m->procs, &m->n_procs) < 0)
+        if (proc_find(proc_root, names, n_names, l->services, &m->procs, &m->n_procs) < 0)
                 return;
         m->procs_scanned_usec = now;
 }

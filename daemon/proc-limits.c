@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* proc-limits.c - running processes' open-file limits: /proc/PID/limits and /proc/PID/cgroup parsers, a
- * scan of /proc for named processes and services, and a cheap re-read of one PID. */
+/* proc-limits.c - running processes' open-file limits: /proc/PID/limits, cgroup, status and cmdline
+ * parsers, a scan of /proc for named processes and services, and a cheap re-read of one PID. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -13,11 +13,15 @@
 
 /* Buffer sizes for the files read per process. limits is about 1.3 KiB. comm is 16 bytes, but the kernel
  * shows up to 64 for kernel threads ("kworker/u8:3-kvfree_rcu_reclaim"); only the first 15 are kept. stat
- * is 52 numbers and that comm. cgroup holds one path (up to PATH_MAX) per hierarchy. */
+ * is 52 numbers and that comm. cgroup holds one path (up to PATH_MAX) per hierarchy. status can be long (a
+ * "Groups:" line of 65536 groups), but its "Uid:" line is the ninth, behind a name of at most 64 escaped
+ * bytes: its first 4 KiB are read. cmdline: its first 64 KiB (the cgroup buffer). */
 #define LIMITS_FILE_MAX 4096
 #define COMM_FILE_MAX 80
 #define STAT_FILE_MAX 2048
+#define STATUS_FILE_MAX 4096
 #define CGROUP_FILE_MAX (64 * 1024)
+#define CMDLINE_FILE_MAX CGROUP_FILE_MAX
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
@@ -74,6 +78,57 @@ int proc_limits_parse_nofile(const char *buf, uint64_t *ret_soft, uint64_t *ret_
                 *ret_hard = hard;
                 return 0;
         }
+}
+
+int proc_status_parse_uids(const char *buf, ProcUids *ret) {
+        static const char row[] = "Uid:";
+        const char *p;
+        uid_t ids[4];
+
+        for (const char *line = buf;; line++) {
+                if (strncmp(line, row, strlen(row)) == 0) {
+                        p = line + strlen(row);
+                        break;
+                }
+                line = strchr(line, '\n');
+                if (!line)
+                        return -EINVAL;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                uint64_t v;
+                size_t n;
+
+                if (!is_blank(*p))
+                        return -EINVAL;
+                while (is_blank(*p))
+                        p++;
+                n = strspn(p, "0123456789");
+                if (parse_u64_digits(p, n, &v) < 0 || v >= UINT32_MAX)
+                        return -EINVAL;
+                ids[i] = (uid_t) v;
+                p += n;
+        }
+        if (*p != '\0' && *p != '\n' && !is_blank(*p))
+                return -EINVAL;
+
+        *ret = (ProcUids) { .real = ids[0], .effective = ids[1], .saved = ids[2], .fs = ids[3] };
+        return 0;
+}
+
+bool proc_cmdline_has_arg(const char *buf, size_t size, const char *prefix) {
+        size_t k = strlen(prefix);
+
+        /* skip argv[0] */
+        const char *nul = memchr(buf, '\0', size);
+        for (size_t off = nul ? (size_t) (nul - buf) + 1 : size; off < size;) {
+                nul = memchr(buf + off, '\0', size - off);
+                size_t n = nul ? (size_t) (nul - (buf + off)) : size - off;
+                if (n >= k && memcmp(buf + off, prefix, k) == 0)
+                        return true;
+                off += n + 1;
+        }
+        return false;
 }
 
 static bool has_suffix(const char *s, size_t n, const char *suffix) {
@@ -169,12 +224,10 @@ int proc_cgroup_unit(const char *buf, char **ret_unit) {
                 line = *eol ? eol + 1 : eol;
         }
 
-        /* On a legacy or hybrid host the v2 line can read "0::/" while name=systemd has the unit. */
-        if (v2) {
-                int r = cgroup_path_unit(v2, v2_len, ret_unit);
-                if (r != -ENOENT)
-                        return r;
-        }
+        /* On a legacy host the v2 line reads "0::/" and name=systemd has the unit. Any other v2 path decides,
+         * unit or not: see the header. */
+        if (v2 && !(v2_len == 1 && v2[0] == '/'))
+                return cgroup_path_unit(v2, v2_len, ret_unit);
         if (v1)
                 return cgroup_path_unit(v1, v1_len, ret_unit);
         return -ENOENT;
@@ -280,83 +333,176 @@ static int read_unit(int dfd, const char *dname, char *buf, char **ret) {
         return r;
 }
 
-/* Whether the process is a kernel thread or a zombie (no open files, nothing to restart). */
-static int read_is_ignored(int dfd, const char *dname) {
+/* From /proc/PID/stat: whether the process is a kernel thread or a zombie (no open files, nothing to restart),
+ * and its start time, which tells it from a later process with the same PID. -ESRCH when it is gone (reaped
+ * between open() and read(): an empty file). */
+static int read_stat(int dfd, const char *dname, bool *ret_ignored, uint64_t *ret_start_time) {
         char path[NAME_MAX + 16], buf[STAT_FILE_MAX], state;
+        unsigned long long start_time;
         unsigned flags;
         int r;
 
         (void) snprintf(path, sizeof path, "%s/stat", dname);
         r = read_at(dfd, path, buf, sizeof buf, false);
+        if (is_vanished(r) || r == 0)
+                return -ESRCH;
         if (r < 0)
                 return r;
 
-        /* "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS …": comm may hold spaces and ')'. */
+        /* "PID (COMM) STATE PPID PGRP SESSION TTY_NR TPGID FLAGS MINFLT … ITREALVALUE STARTTIME …": comm may hold
+         * spaces and ')'. The twelve fields between FLAGS and STARTTIME are skipped as words (some are signed). */
         const char *p = strrchr(buf, ')');
-        if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %u", &state, &flags) != 2)
+        if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %u %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+                         &state, &flags, &start_time) != 3)
                 return -EINVAL;
-        return (flags & PF_KTHREAD) || state == 'Z' || state == 'X';
+        *ret_ignored = (flags & PF_KTHREAD) || state == 'Z' || state == 'X';
+        *ret_start_time = start_time;
+        return 0;
 }
 
-static bool comm_matches(const char *comm, char *const *names) {
-        size_t n = strlen(comm);
+/* The uids of a process: -ESRCH when it is gone (reaped between open() and read(): an empty file). */
+static int read_uids(int dfd, const char *dname, ProcUids *ret) {
+        char path[NAME_MAX + 16], buf[STATUS_FILE_MAX];
+        int r;
 
-        for (char *const *name = names; name && *name; name++)
-                if (strnlen(*name, PROC_COMM_MAX) == n && memcmp(*name, comm, n) == 0)
+        (void) snprintf(path, sizeof path, "%s/status", dname);
+        r = read_at(dfd, path, buf, sizeof buf, true);
+        if (is_vanished(r) || r == 0)
+                return -ESRCH;
+        if (r < 0)
+                return r;
+        return proc_status_parse_uids(buf, ret);
+}
+
+/* 1 when the process has an argument starting with prefix, else 0; buf holds CMDLINE_FILE_MAX bytes. */
+static int read_has_arg(int dfd, const char *dname, char *buf, const char *prefix) {
+        char path[NAME_MAX + 16];
+        int r;
+
+        (void) snprintf(path, sizeof path, "%s/cmdline", dname);
+        r = read_at(dfd, path, buf, CMDLINE_FILE_MAX, true);
+        if (r < 0)
+                return r;
+        return proc_cmdline_has_arg(buf, (size_t) r, prefix);
+}
+
+static bool comm_is(const char *comm, const char *name) {
+        size_t n = strlen(comm);
+        return strnlen(name, PROC_COMM_MAX) == n && memcmp(name, comm, n) == 0;
+}
+
+static bool unit_in(const char *const *units, const char *unit) {
+        for (const char *const *u = units; u && *u; u++)
+                if (streq(*u, unit))
                         return true;
         return false;
 }
 
-/* Look at one /proc/PID directory: 1 and *ret filled when it matches, 0 when it does not or vanished. The
- * cheap checks come first; stat and limits are read only for a match. */
-static int proc_inspect(int dfd, const char *dname, pid_t pid, char *const *names, char *const *units,
-                        char *cgroup_buf, ProcMatch *ret) {
-        char comm[PROC_COMM_MAX + 1] = "";
-        _cleanup_free_ char *unit = NULL;
-        bool have_comm = false, have_unit = false, match = false;
-        uint64_t soft, hard;
+typedef struct ProcQuery {
+        const ProcName *names;
+        size_t n_names;
+        char *const *units;
+} ProcQuery;
+
+static bool query_has_name(const ProcQuery *q, const char *comm) {
+        for (size_t i = 0; i < q->n_names; i++)
+                if (comm_is(comm, q->names[i].comm))
+                        return true;
+        return false;
+}
+
+/* Whether the process whose /proc/PID directory is pfd, with this comm and unit, counts: 1, 0, or a negative
+ * errno. Its status and cmdline are read only when a name that matched asks about them, each at most once. */
+static int query_accepts(const ProcQuery *q, int pfd, const char *comm, const char *unit, char *buf) {
+        int root = -1; /* not read yet */
         int r;
 
-        if (names) {
-                r = read_comm(dfd, dname, comm);
-                if (r < 0)
-                        return is_vanished(r) ? 0 : r;
-                have_comm = true;
-                match = comm_matches(comm, names);
-        }
-        if (!match && units) {
-                r = read_unit(dfd, dname, cgroup_buf, &unit);
-                if (r < 0)
-                        return is_vanished(r) ? 0 : r;
-                have_unit = true;
-                match = unit && strv_contains(units, unit);
-        }
-        if (!match)
-                return 0;
+        if (unit && strv_contains(q->units, unit))
+                return 1;
+        for (size_t i = 0; i < q->n_names; i++) {
+                const ProcName *name = &q->names[i];
 
-        if (!have_comm) {
+                if (!comm_is(comm, name->comm))
+                        continue;
+                if (name->units && !(unit && unit_in(name->units, unit)))
+                        continue;
+                if (!name->any_owner) {
+                        if (root < 0) {
+                                ProcUids uids;
+                                r = read_uids(pfd, ".", &uids);
+                                if (r < 0)
+                                        return r;
+                                root = uids.real == 0 && uids.effective == 0;
+                        }
+                        if (!root)
+                                continue;
+                }
+                if (name->arg) {
+                        r = read_has_arg(pfd, ".", buf, name->arg);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                continue;
+                }
+                return 1;
+        }
+        return 0;
+}
+
+/* Look at one /proc/PID directory: 1 and *ret filled when it matches, 0 when it does not or vanished. */
+static int proc_inspect(int dfd, const char *dname, pid_t pid, const ProcQuery *q, char *buf, ProcMatch *ret) {
+        char comm[PROC_COMM_MAX + 1] = "";
+        _cleanup_free_ char *unit = NULL;
+        _cleanup_close_ int pfd = -1;
+        uint64_t soft, hard, start_time;
+        bool ignored;
+        int r;
+
+        /* The cheap part, for every process: its comm when names are asked for, its unit when units are. */
+        if (q->n_names > 0) {
                 r = read_comm(dfd, dname, comm);
                 if (r < 0)
                         return is_vanished(r) ? 0 : r;
         }
-        if (!have_unit) {
-                r = read_unit(dfd, dname, cgroup_buf, &unit);
+        if (!query_has_name(q, comm)) {
+                if (!q->units)
+                        return 0;
+                r = read_unit(dfd, dname, buf, &unit);
                 if (r < 0)
                         return is_vanished(r) ? 0 : r;
+                if (!unit || !strv_contains(q->units, unit))
+                        return 0;
+                unit = mfree(unit);
         }
-        r = read_is_ignored(dfd, dname);
+
+        /* A candidate. From here on everything is read through its own directory, which stays this process's:
+         * once it exits, reads through it fail even if its PID is reused by another process. So comm and unit
+         * are read again, and the owner, the arguments, the state and the limits are all this one's. */
+        pfd = openat(dfd, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return is_vanished(-errno) ? 0 : -errno;
+        r = read_comm(pfd, ".", comm);
         if (r < 0)
                 return is_vanished(r) ? 0 : r;
-        if (r > 0)
+        r = read_unit(pfd, ".", buf, &unit);
+        if (r < 0)
+                return is_vanished(r) ? 0 : r;
+        r = query_accepts(q, pfd, comm, unit, buf);
+        if (r <= 0)
+                return is_vanished(r) ? 0 : r;
+        r = read_stat(pfd, ".", &ignored, &start_time);
+        if (r < 0)
+                return is_vanished(r) ? 0 : r;
+        if (ignored)
                 return 0;
 
-        char path[NAME_MAX + 16]; /* dname is a directory entry name */
-        (void) snprintf(path, sizeof path, "%s/limits", dname);
-        r = read_limits(dfd, path, &soft, &hard);
+        r = read_limits(pfd, "limits", &soft, &hard);
         if (r < 0)
                 return r == -ESRCH ? 0 : r;
 
-        *ret = (ProcMatch) { .pid = pid, .unit = TAKE_PTR(unit), .soft = soft, .hard = hard };
+        *ret = (ProcMatch) {
+                .pid = pid, .unit = TAKE_PTR(unit), .start_time = start_time, .soft = soft, .hard = hard
+        };
         memcpy(ret->comm, comm, sizeof comm);
         return 1;
 }
@@ -425,23 +571,25 @@ static int proc_match_compare(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
-int proc_find(const char *proc_root, char *const *names, char *const *units, ProcMatch **ret,
+int proc_find(const char *proc_root, const ProcName *names, size_t n_names, char *const *units, ProcMatch **ret,
               size_t *ret_n) {
         _cleanup_(proc_match_list_done) ProcMatchList l = {};
         _cleanup_(closedirp) DIR *d = NULL;
-        _cleanup_free_ char *cgroup_buf = NULL;
+        _cleanup_free_ char *buf = NULL;
+        const ProcQuery q = { .names = names, .n_names = names ? n_names : 0, .units = units };
         int r;
 
         d = opendir(proc_root);
         if (!d)
                 return -errno;
-        if (!names && !units) {
+        if (q.n_names == 0 && !units) {
                 *ret = NULL;
                 *ret_n = 0;
                 return 0;
         }
-        cgroup_buf = malloc(CGROUP_FILE_MAX);
-        if (!cgroup_buf)
+        /* for cgroup, and then cmdline */
+        buf = malloc(MAX(CGROUP_FILE_MAX, CMDLINE_FILE_MAX));
+        if (!buf)
                 return -ENOMEM;
 
         for (;;) {
@@ -458,7 +606,7 @@ int proc_find(const char *proc_root, char *const *names, char *const *units, Pro
                 if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) || !parse_pid(de->d_name, &pid))
                         continue;
 
-                r = proc_inspect(dirfd(d), de->d_name, pid, names, units, cgroup_buf, &m);
+                r = proc_inspect(dirfd(d), de->d_name, pid, &q, buf, &m);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -488,4 +636,32 @@ int proc_read_nofile(const char *proc_root, pid_t pid, uint64_t *ret_soft, uint6
         if ((size_t) snprintf(path, sizeof path, "%s/%d/limits", proc_root, (int) pid) >= sizeof path)
                 return -ENAMETOOLONG;
         return read_limits(AT_FDCWD, path, ret_soft, ret_hard);
+}
+
+int proc_match_refresh(const char *proc_root, ProcMatch *m) {
+        _cleanup_close_ int pfd = -1;
+        char path[PATH_MAX];
+        uint64_t start_time, soft, hard;
+        bool ignored;
+        int r;
+
+        if (m->pid <= 0)
+                return -EINVAL;
+        if ((size_t) snprintf(path, sizeof path, "%s/%d", proc_root, (int) m->pid) >= sizeof path)
+                return -ENAMETOOLONG;
+        /* stat and limits through one directory: both are the same process's */
+        pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+                return is_vanished(-errno) ? -ESRCH : -errno;
+        r = read_stat(pfd, ".", &ignored, &start_time);
+        if (r < 0)
+                return r;
+        if (ignored || start_time != m->start_time)
+                return -ESRCH;
+        r = read_limits(pfd, "limits", &soft, &hard);
+        if (r < 0)
+                return r;
+        m->soft = soft;
+        m->hard = hard;
+        return 0;
 }

@@ -42,6 +42,22 @@ LimitLayer limit_layer_from_string(const char *s) {
         return _LIMIT_LAYER_INVALID;
 }
 
+static const char *const owner_table[_PROCESS_OWNER_MAX] = {
+        [PROCESS_OWNER_ROOT] = "root",
+        [PROCESS_OWNER_ANY] = "any",
+};
+
+const char *process_owner_to_string(ProcessOwner o) {
+        return o >= 0 && o < _PROCESS_OWNER_MAX ? owner_table[o] : NULL;
+}
+
+ProcessOwner process_owner_from_string(const char *s) {
+        for (int i = 0; i < _PROCESS_OWNER_MAX; i++)
+                if (streq(s, owner_table[i]))
+                        return i;
+        return _PROCESS_OWNER_INVALID;
+}
+
 static void profile_key_done(ProfileKey *k) {
         free(k->path);
         free(k->name);
@@ -55,7 +71,9 @@ Profile *profile_free(Profile *p) {
                 profile_key_done(&p->keys[i]);
         free(p->keys);
         strv_free(p->limits.domains);
-        strv_free(p->limits.processes);
+        for (size_t i = 0; i < p->limits.n_processes; i++)
+                free(p->limits.processes[i].name);
+        free(p->limits.processes);
         strv_free(p->limits.services);
         free(p->name);
         free(p->path);
@@ -308,6 +326,65 @@ static int parse_names(const char *origin, const char *field, const cJSON *list,
         return 0;
 }
 
+/* limits.processes: each entry a name (owner root) or { "name": NAME, "owner": "root" | "any" }. Entries are
+ * named by their index in messages about the object form, where the name may be what is missing. */
+static int parse_processes(const char *origin, const cJSON *list, ProfileLimits *l, char **ret_error) {
+        static const char *const allowed[] = { "name", "owner", NULL };
+        const cJSON *c;
+        int i = 0;
+
+        if (!list)
+                return 0;
+        if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > (int) PROFILE_WATCHED_MAX)
+                return errorf(ret_error, -EINVAL, "%s: limits.processes: must be a list of at most %u names", origin,
+                              PROFILE_WATCHED_MAX);
+        l->processes = calloc((size_t) cJSON_GetArraySize(list) ?: 1, sizeof(ProfileProcess));
+        if (!l->processes)
+                return -ENOMEM;
+
+        cJSON_ArrayForEach(c, list) {
+                const cJSON *name = c, *owner, *bad;
+                ProcessOwner o = PROCESS_OWNER_ROOT;
+
+                if (cJSON_IsObject(c)) {
+                        if ((bad = json_find_unknown_member(c, allowed)))
+                                return errorf(ret_error, -EINVAL, "%s: limits.processes[%d].%s: unknown field", origin,
+                                              i, bad->string);
+                        if ((bad = json_find_duplicate_member(c)))
+                                return errorf(ret_error, -EINVAL, "%s: limits.processes[%d].%s: duplicate field",
+                                              origin, i, bad->string);
+                        name = cJSON_GetObjectItemCaseSensitive(c, "name");
+                        if (!name)
+                                return errorf(ret_error, -EINVAL, "%s: limits.processes[%d].name: missing", origin, i);
+                        owner = cJSON_GetObjectItemCaseSensitive(c, "owner");
+                        if (owner && (!cJSON_IsString(owner) ||
+                                      (o = process_owner_from_string(owner->valuestring)) < 0))
+                                return errorf(ret_error, -EINVAL,
+                                              "%s: limits.processes[%d].owner: must be \"root\" or \"any\"", origin, i);
+                } else if (!cJSON_IsString(c))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: limits.processes[%d]: must be a name or { \"name\": NAME, \"owner\": "
+                                      "\"root\" or \"any\" }",
+                                      origin, i);
+
+                if (!cJSON_IsString(name) || !process_name_is_valid(name->valuestring))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: limits.processes: \"%s\" is not a process name (1-15 characters, as in "
+                                      "/proc/PID/comm)",
+                                      origin, cJSON_IsString(name) ? name->valuestring : "(not a string)");
+                for (size_t j = 0; j < l->n_processes; j++)
+                        if (streq(l->processes[j].name, name->valuestring))
+                                return errorf(ret_error, -EINVAL, "%s: limits.processes: \"%s\" listed twice", origin,
+                                              name->valuestring);
+                char *copy = strdup(name->valuestring);
+                if (!copy)
+                        return -ENOMEM;
+                l->processes[l->n_processes++] = (ProfileProcess) { .name = copy, .owner = o };
+                i++;
+        }
+        return 0;
+}
+
 static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, char **ret_error) {
         static const char *const allowed[] = { "nofile",   "domains",       "layers", "processes",
                                                "services", "raise_nr_open", "policy", NULL };
@@ -377,9 +454,7 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
         } else
                 l->layers = (1u << _LIMIT_LAYER_MAX) - 1;
 
-        r = parse_names(origin, "limits.processes", cJSON_GetObjectItemCaseSensitive(obj, "processes"),
-                        process_name_is_valid, "a process name (1-15 characters, as in /proc/PID/comm)",
-                        &l->processes, ret_error);
+        r = parse_processes(origin, cJSON_GetObjectItemCaseSensitive(obj, "processes"), l, ret_error);
         if (r < 0)
                 return r;
         r = parse_names(origin, "limits.services", cJSON_GetObjectItemCaseSensitive(obj, "services"),

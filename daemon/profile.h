@@ -42,6 +42,22 @@ typedef enum LimitLayer {
 const char *limit_layer_to_string(LimitLayer l);
 LimitLayer limit_layer_from_string(const char *s);
 
+/* Whose processes of a name in limits.processes count. */
+typedef enum ProcessOwner {
+        PROCESS_OWNER_ROOT, /* only root's (real and effective uid 0): any user can name a process anything */
+        PROCESS_OWNER_ANY,  /* anyone's: the profile trusts every local user with this name */
+        _PROCESS_OWNER_MAX,
+        _PROCESS_OWNER_INVALID = -22,
+} ProcessOwner;
+
+const char *process_owner_to_string(ProcessOwner o);
+ProcessOwner process_owner_from_string(const char *s);
+
+typedef struct ProfileProcess {
+        char *name; /* as in /proc/PID/comm: 1-15 bytes */
+        ProcessOwner owner;
+} ProfileProcess;
+
 typedef struct ProfileKey {
         char *path;  /* relative to /proc/sys: "net/core/somaxconn" */
         char *name;  /* dot form: "net.core.somaxconn" */
@@ -55,8 +71,9 @@ typedef struct ProfileLimits {
         uint64_t nofile_soft, nofile_hard;
         char **domains;     /* PAM domains: user, @group, "*" */
         unsigned layers;    /* bit mask of 1 << LimitLayer */
-        char **processes;   /* process names (comm) whose running limit Verify checks */
-        char **services;    /* systemd units whose processes Verify checks */
+        ProfileProcess *processes; /* processes (by comm) whose running limit Verify checks */
+        size_t n_processes;
+        char **services;    /* systemd units whose processes (any owner's) Verify checks */
         bool raise_nr_open; /* raise fs.nr_open to the hard limit when it is lower, instead of refusing */
         KeyPolicy policy;   /* a limit file someone changed: enforce (write it again) or warn (report) */
 } ProfileLimits;

@@ -164,4 +164,5 @@ static const char *const bus_files[] = {
         "proc/4242/cgroup",
         "proc/4242/limits",
         "proc/4242/cmdline",
+        "proc/4242/status", /* whose it is: a process found by name counts only as root's */
 };

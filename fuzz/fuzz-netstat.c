@@ -3,8 +3,9 @@
  * gives it): those of the pressure sampler, netstat_parse_listen() (/proc/net/netstat), sockstat_parse()
  * (/proc/net/sockstat), file_nr_parse() (/proc/sys/fs/file-nr) and port_range_parse()
  * (net.ipv4.ip_local_port_range), then the ratios of what parsed; and those Verify runs on other processes'
- * files, proc_limits_parse_nofile() (/proc/PID/limits) and proc_cgroup_unit() (/proc/PID/cgroup, whose paths
- * a user can choose in a delegated subtree).
+ * files, proc_limits_parse_nofile() (/proc/PID/limits), proc_cgroup_unit() (/proc/PID/cgroup, whose paths
+ * a user can choose in a delegated subtree), proc_status_parse_uids() (/proc/PID/status) and
+ * proc_cmdline_has_arg() (/proc/PID/cmdline, the input with its NULs).
  *
  * Checked as netstat.h and proc-limits.h promise: a failure is -EINVAL (-ENOENT: no unit) and leaves the
  * output alone, a port range is 1..65535 with lo <= hi and its size returned, unused fds never exceed
@@ -79,5 +80,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            "unit \"%s\"", unit);
         } else
                 fuzz_check(!unit, "proc_cgroup_unit failed but returned a unit");
+
+        ProcUids uids = { 0x5a5a5a5a, 0x5a5a5a5a, 0x5a5a5a5a, 0x5a5a5a5a };
+        r = proc_status_parse_uids(text, &uids);
+        fuzz_check(r == 0 || r == -EINVAL, "proc_status_parse_uids: %d", r);
+        if (r < 0)
+                fuzz_check(uids.real == 0x5a5a5a5a && uids.effective == 0x5a5a5a5a && uids.saved == 0x5a5a5a5a &&
+                                   uids.fs == 0x5a5a5a5a,
+                           "proc_status_parse_uids failed but wrote its output");
+        else
+                fuzz_check(uids.real != (uid_t) -1 && uids.effective != (uid_t) -1 && uids.saved != (uid_t) -1 &&
+                                   uids.fs != (uid_t) -1,
+                           "uid -1 taken");
+
+        /* what it finds must be there: an argument after the first NUL starting with the prefix */
+        static const char prefix[] = "--default-ulimit";
+        if (proc_cmdline_has_arg((const char *) data, size, prefix)) {
+                const char *nul = memchr(data, '\0', size);
+                bool found = false;
+                fuzz_check(nul, "an argument found without an argv[0]");
+                for (const char *p = nul + 1; !found && p + strlen(prefix) <= (const char *) data + size; p++)
+                        found = p[-1] == '\0' && memcmp(p, prefix, strlen(prefix)) == 0;
+                fuzz_check(found, "proc_cmdline_has_arg found an argument that is not there");
+        }
         return 0;
 }

@@ -592,8 +592,8 @@ static void bus_seeds(void) {
         p_end(&p);
         save("fuzz-bus", "found-reply-noncharacter", p.buf, p.len);
 
-        /* a running dockerd that Verify finds by name and by unit, with its limits and a --default-ulimit flag
-         * (Apply then leaves daemon.json alone) */
+        /* a running dockerd that Verify finds by name and by unit, root's in docker.service, with its limits and
+         * a --default-ulimit flag (Apply then leaves daemon.json alone) */
         static const char proc_limits[] =
                 "Limit                     Soft Limit           Hard Limit           Units     \n"
                 "Max cpu time              unlimited            unlimited            seconds   \n"
@@ -620,6 +620,10 @@ static void bus_seeds(void) {
         p_call(&p, BUS_CALL_KERNEL);
         p_byte(&p, 17); /* proc/4242/cmdline */
         p_raw_string(&p, cmdline, sizeof cmdline - 1);
+        p_call(&p, BUS_CALL_KERNEL);
+        p_byte(&p, 18); /* proc/4242/status: root's */
+        p_string(&p, "Name:\tdockerd\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPid:\t4242\n"
+                     "PPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
         p_call(&p, BUS_CALL_APPLY);
         p_op(&p, BUS_OP_STRING);
         p_string(&p, "fuzz");

@@ -4,8 +4,18 @@
 # "restart-needed", a deleted or edited drop-in repaired by the inotify watch, Revert restoring
 # byte-identical originals, an unparsable daemon.json left alone, a profile that would lock users out
 # refused with nothing written.
+# Processes matched by name count only when they are root's, dockerd only in docker.service: a user's
+# process named like a watched one or named dockerd (with --default-ulimit and a low limit) changes
+# neither Verify nor daemon.json; root's fake dockerd does only once it is moved into a real cgroup
+# named docker.service (cgroup v2, then v1 name=systemd), which the test creates under a slice of its
+# own and removes at the end.
+# Its own PID namespace: the daemon sees only this test's processes, not the fake dockerd or the
+# sleepers of another run of this test on the same host.
+export SB_PID_NS=1
 . "$(dirname "$0")/preamble.sh" "$0" "$@"
 command -v prlimit >/dev/null || skip_test "prlimit (util-linux) not installed"
+command -v setpriv >/dev/null || skip_test "setpriv (util-linux) not installed"
+id nobody >/dev/null 2>&1 && getent group nogroup >/dev/null || skip_test "no user nobody or group nogroup"
 
 E=$SB_ROOT/etc
 PAM=$E/security/limits.d/90-wstuned.conf
@@ -36,9 +46,40 @@ cp "$(command -v sleep)" "$SB/wstest-sleeper"
 prlimit --nofile=1024:1024 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
-# $! is prlimit until it execs the sleeper: go on once the process has its name
-is_sleeper() { [ "$(cat "/proc/$sleeper/comm" 2>/dev/null)" = wstest-sleeper ]; }
+# $! is prlimit (and setpriv) until it execs the program: go on once the process has its name
+has_comm() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+is_sleeper() { has_comm "$sleeper" wstest-sleeper; }
 wait_until 3 is_sleeper || echo "# the sleeper did not start" >&2
+
+# A fake dockerd: a copy of dash named dockerd, with --default-ulimit among its arguments, waiting in a read
+# (no child process). Started as start_dockerd [PROGRAM AND OPTIONS THAT EXEC IT...]; its PID in $fake.
+cp "$(command -v dash || command -v sh)" "$SB/dockerd"
+mkfifo -m 666 "$SB/hold"
+start_dockerd() {
+        "$@" env HOLD="$SB/hold" "$SB/dockerd" -c 'read x <"$HOLD"' --default-ulimit nofile=1024:2048 \
+                </dev/null >/dev/null 2>&1 &
+        fake=$!
+        SB_PIDS+=("$fake")
+        wait_until 3 has_comm "$fake" dockerd || echo "# the fake dockerd did not start" >&2
+}
+soft_nofile() { awk '/^Max open files/ { print $4 }' "/proc/$1/limits"; }
+stop_pid() {
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
+
+# Any user can name a process anything: the user nobody's wstest-sleeper and dockerd, both with a low limit,
+# the dockerd with --default-ulimit. Neither may change Verify or keep daemon.json from being written.
+NOBODY_LOW=(prlimit --nofile=1024:1024 setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+"${NOBODY_LOW[@]}" "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
+user_sleeper=$!
+SB_PIDS+=("$user_sleeper")
+wait_until 3 has_comm "$user_sleeper" wstest-sleeper || echo "# the user's sleeper did not start" >&2
+start_dockerd "${NOBODY_LOW[@]}"
+user_dockerd=$fake
+check_eq "the user's dockerd runs as nobody, low limit, --default-ulimit" "65534 1024 yes" \
+        "$(stat -c %u "/proc/$user_dockerd") $(soft_nofile "$user_dockerd") \
+$(tr '\0' '\n' <"/proc/$user_dockerd/cmdline" | grep -qx -- --default-ulimit && echo yes)"
 
 wstuned_start || exit 1
 
@@ -71,6 +112,8 @@ check_eq "journal: one entry per file written" 5 "$(sb_journal -o json MESSAGE_I
 check_rc "verify fails: a process needs a restart" 1 wstunectl verify
 check_match "process row" "process wstest-sleeper\[$sleeper\].* +>=4096 +1024:1024 +restart-needed" "$OUT"
 check_match "files hold" "/etc/security/limits.d/90-wstuned.conf +nofile 4096:4096 +nofile 4096:4096 +ok" "$OUT"
+check_no_match "no row for the user's wstest-sleeper" "process wstest-sleeper\[$user_sleeper\]" "$OUT"
+check_no_match "no row for the user's dockerd" "process dockerd" "$OUT"
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null
 old_sleeper=$sleeper
@@ -80,8 +123,10 @@ prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
 check_rc "the restarted process runs" 0 wait_until 3 is_sleeper
-check_rc "verify holds after the restart" 0 wstunectl verify
+check_rc "verify holds after the restart (the user's processes do not count)" 0 wstunectl verify
 check_match "restarted process ok" "process wstest-sleeper\[$sleeper\].* +>=4096 +8192:8192 +ok" "$OUT"
+check_no_match "still no row for the user's processes" "process (wstest-sleeper\[$user_sleeper\]|dockerd)" "$OUT"
+check_rc "the user's processes still run" 0 kill -0 "$user_sleeper" "$user_dockerd"
 
 # someone deletes or edits a drop-in: written again (inotify), logged as a corrected drift
 rm "$PAM"
@@ -125,18 +170,89 @@ check_rc "verify fails on daemon.json" 1 wstunectl verify
 check_match "daemon.json verdict" "/etc/docker/daemon.json .*drifted" "$OUT"
 check_rc "revert" 0 wstunectl revert
 
-# dockerd started with --default-ulimit would not start again with default-ulimits in daemon.json too
+# dockerd started with --default-ulimit would not start again with default-ulimits in daemon.json too: only
+# root's dockerd in docker.service counts. Root's fake dockerd outside it (here: the root cgroup) does not.
+stop_pid "$user_dockerd"
+stop_pid "$user_sleeper"
 rm -f "$JSON"
-cp "$(command -v dash || command -v sh)" "$SB/dockerd"
-"$SB/dockerd" -c 'sleep 300; :' --default-ulimit nofile=1024:2048 </dev/null >/dev/null 2>&1 &
-fake_dockerd=$!
-sleep 0.2
-check_rc "apply with dockerd --default-ulimit running exits 1" 1 wstunectl apply lim
-check_match "daemon.json refused, naming the flag" "/etc/docker/daemon.json .*error: dockerd \(pid [0-9]+\) runs with --default-ulimit" "$OUT"
-check_rc "daemon.json not created" 1 test -e "$JSON"
-pkill -P "$fake_dockerd" sleep
-wait "$fake_dockerd" 2>/dev/null
+start_dockerd prlimit --nofile=1024:1024
+check_eq "the fake dockerd runs as root, outside any unit" "0 1024" \
+        "$(stat -c %u "/proc/$fake") $(soft_nofile "$fake")"
+check_rc "apply with root's dockerd outside docker.service" 0 wstunectl apply lim
+check_match "daemon.json written" "/etc/docker/daemon.json +\(none\) +nofile 4096:4096 +written" "$OUT"
+check_rc "verify: root's dockerd outside docker.service is not dockerd's row" 0 wstunectl verify
+check_no_match "no row for it" "process dockerd" "$OUT"
 check_rc "revert" 0 wstunectl revert
+
+# Now in a real cgroup named docker.service, under a slice of the test's own: on cgroup v2 (the whole
+# hierarchy, or "unified" on a hybrid host), then on v1 name=systemd alone (a legacy host, where the v2
+# line reads "0::/"). Both are removed at the end, whatever happens.
+CG_DIRS=()
+cg_cleanup() {
+        local rc=$? i d pid
+        for ((i = ${#CG_DIRS[@]} - 1; i >= 0; i--)); do
+                d=${CG_DIRS[i]}
+                [ -d "$d" ] || continue
+                for pid in $(cat "$d/cgroup.procs" 2>/dev/null); do
+                        echo "$pid" >"${d%%/wstuned-test-*}/cgroup.procs" 2>/dev/null # back to the hierarchy's root
+                done
+                rmdir "$d" 2>/dev/null || echo "# could not remove $d" >&2
+        done
+        return "$rc"
+}
+trap 'cg_cleanup; sandbox_stop' EXIT
+cg_tag=wstuned-test-${SB##*.}
+# cg_make HIERARCHY: create HIERARCHY/$cg_tag.slice/system.slice/docker.service, its path in $cg
+cg_make() {
+        local seg
+        cg=$1
+        for seg in "$cg_tag.slice" system.slice docker.service; do
+                cg=$cg/$seg
+                mkdir "$cg" 2>/dev/null || return 1
+                CG_DIRS+=("$cg")
+        done
+}
+cg_v2= cg_v1=
+for h in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+        [ "$(stat -fc %T "$h" 2>/dev/null)" = cgroup2fs ] && cg_v2=$h && break
+done
+[ "$(stat -fc %T /sys/fs/cgroup/systemd 2>/dev/null)" = cgroupfs ] && cg_v1=/sys/fs/cgroup/systemd
+
+# cg_check WHAT CGROUP-FILE-LINE: the fake dockerd in docker.service keeps daemon.json from being written
+cg_check() {
+        check_match "$1: /proc/PID/cgroup says so" "$2" "$(cat "/proc/$fake/cgroup")"
+        check_rc "$1: apply exits 1" 1 wstunectl apply lim
+        check_match "$1: daemon.json refused, naming the flag" \
+                "/etc/docker/daemon.json .*error: dockerd \(pid $fake\) runs with --default-ulimit" "$OUT"
+        check_rc "$1: daemon.json not created" 1 test -e "$JSON"
+        check_rc "$1: verify fails" 1 wstunectl verify
+        check_match "$1: its row says restart docker.service" \
+                "process dockerd\[$fake\] docker.service +>=4096 +1024:1024 +restart-needed: docker.service" "$OUT"
+        check_rc "$1: revert" 0 wstunectl revert
+}
+if [ -z "$cg_v2" ]; then
+        echo "SKIP: dockerd in docker.service (cgroup v2): no cgroup2 file system at /sys/fs/cgroup(/unified)"
+elif ! cg_make "$cg_v2"; then
+        echo "SKIP: dockerd in docker.service (cgroup v2): cannot create a cgroup under $cg_v2"
+else
+        echo "$fake" >"$cg/cgroup.procs"
+        cg_check "cgroup v2" "^0::/$cg_tag.slice/system.slice/docker.service$"
+        echo "$fake" >"$cg_v2/cgroup.procs"
+fi
+if [ -z "$cg_v1" ]; then
+        echo "SKIP: dockerd in docker.service (cgroup v1 name=systemd): no name=systemd hierarchy at /sys/fs/cgroup/systemd"
+elif ! cg_make "$cg_v1"; then
+        echo "SKIP: dockerd in docker.service (cgroup v1 name=systemd): cannot create a cgroup under $cg_v1"
+elif [ -n "$cg_v2" ] && ! grep -qx '0::/' "/proc/$fake/cgroup"; then
+        echo "SKIP: dockerd in docker.service (cgroup v1 name=systemd): the v2 line is not 0::/ here"
+else
+        echo "$fake" >"$cg/cgroup.procs"
+        cg_check "cgroup v1" "^[0-9]+:name=systemd:/$cg_tag.slice/system.slice/docker.service$"
+        echo "$fake" >"$cg_v1/cgroup.procs"
+fi
+stop_pid "$fake"
+cg_cleanup
+check_eq "the test's cgroups are removed" "" "$(ls -d /sys/fs/cgroup/*/"$cg_tag".slice /sys/fs/cgroup/"$cg_tag".slice 2>/dev/null)"
 
 check_host_unchanged
 test_finish

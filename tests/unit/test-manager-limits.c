@@ -2,7 +2,8 @@
 /* test-manager-limits.c - the file-descriptor limits through the manager on a scratch tree: the limit
  * files written to exact bytes with their originals in the baseline, daemon.json merged or left alone,
  * switching and reverting, the fs.nr_open and fs.file-max checks that refuse a profile before anything
- * is written, a directory that cannot be written, and Verify of the files and of running processes.
+ * is written, a directory that cannot be written, and Verify of the files and of running processes (only
+ * those the profile's owner rules and the docker layer's units accept: a name alone proves nothing).
  *
  * Each test gets its own root: <root>/proc/sys/fs holds nr_open and file-max as regular files, fake
  * processes live in <root>/proc/PID, the limit files go to <root>/etc/..., the vendor profiles are in
@@ -42,6 +43,11 @@ static const char *const test_profiles[][2] = {
         { "watch",
           "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
           "  \"processes\": [\"ws-go\"], \"services\": [\"ws-api.service\"] } }" },
+        { "watch-owner",
+          "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
+          "  \"processes\": [\"ws-go\", { \"name\": \"ws-dev\", \"owner\": \"any\" },"
+          "                  { \"name\": \"ws-admin\", \"owner\": \"root\" }],"
+          "  \"services\": [\"ws-api.service\"] } }" },
 };
 
 static void write_proc(const char *path, const char *content) {
@@ -826,10 +832,15 @@ START_TEST(test_verify_files) {
 }
 END_TEST
 
-/* A fake /proc/PID as the kernel shows it: comm, stat, cgroup and limits. */
-static void fake_proc(const char *pid, const char *comm, const char *cgroup, const char *soft,
-                      const char *hard) {
-        _cleanup_free_ char *dir = NULL, *text = NULL, *stat_text = NULL, *limits = NULL;
+#define ROOT_UIDS "0\t0\t0\t0"
+#define USER_UIDS "1000\t1000\t1000\t1000"
+#define SESSION "0::/user.slice/user-1000.slice/session-2.scope\n"
+
+/* A fake /proc/PID as the kernel shows it: comm, stat, status (uids: the fields of its "Uid:" line), cgroup,
+ * limits and, when given, cmdline (size bytes). */
+static void fake_proc_full(const char *pid, const char *comm, const char *uids, const char *cgroup, const char *soft,
+                           const char *hard, const char *cmdline, size_t size) {
+        _cleanup_free_ char *dir = NULL, *text = NULL, *stat_text = NULL, *limits = NULL, *status = NULL;
 
         ck_assert_int_ge(asprintf(&dir, "proc/%s", pid), 0);
         ck_assert_int_ge(asprintf(&text, "%s\n", comm), 0);
@@ -853,6 +864,34 @@ static void fake_proc(const char *pid, const char *comm, const char *cgroup, con
         tree_write(d, "stat", stat_text);
         tree_write(d, "cgroup", cgroup);
         tree_write(d, "limits", limits);
+        ck_assert_int_ge(asprintf(&status,
+                                  "Name:\t%s\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t%s\nNgid:\t0\nPid:\t%s\n"
+                                  "PPid:\t1\nTracerPid:\t0\nUid:\t%s\nGid:\t0\t0\t0\t0\nFDSize:\t64\n",
+                                  comm, pid, pid, uids),
+                         0);
+        tree_write(d, "status", status);
+        if (cmdline)
+                tree_write_n(d, "cmdline", cmdline, size);
+}
+
+/* Make the fake process look started at another clock tick (stat's starttime; fake_proc_full() writes 25): a
+ * new process that got the PID of an old one. */
+static void fake_proc_restarted(const char *pid, const char *tick) {
+        _cleanup_free_ char *rel = NULL, *stat = NULL;
+
+        ck_assert_int_ge(asprintf(&rel, "proc/%s/stat", pid), 0);
+        stat = tree_read(root, rel);
+        ck_assert_ptr_nonnull(stat);
+        char *start = strstr(stat, " 25 0 0 18446744073709551615");
+        ck_assert_ptr_nonnull(start);
+        ck_assert_uint_eq(strlen(tick), 2);
+        memcpy(start + 1, tick, 2);
+        tree_write(root, rel, stat);
+}
+
+/* Root's process, as most tests have them. */
+static void fake_proc(const char *pid, const char *comm, const char *cgroup, const char *soft, const char *hard) {
+        fake_proc_full(pid, comm, ROOT_UIDS, cgroup, soft, hard, NULL, 0);
 }
 
 START_TEST(test_verify_processes) {
@@ -933,6 +972,125 @@ START_TEST(test_verify_docker_processes) {
         assert_row(&findings, _LIMIT_FILE_MAX + 1, "process containerd[200] containerd.service", ">=65536",
                    "1024:524288", "restart-needed: containerd.service");
         ck_assert_uint_eq(findings.n, _LIMIT_FILE_MAX + 2);
+}
+END_TEST
+
+/* Any user can run a program under any name: by name, only root's processes count; a listed service's count
+ * whoever runs them. Before, a user's ws-go with a low limit made Verify fail (and log "does not hold") at
+ * will; so could a user's process that got the PID of a watched one, until the next scan. */
+START_TEST(test_verify_owner) {
+        _cleanup_(report_done) Report findings = {}, reused = {};
+        static const char *const rows[][4] = {
+                { "/etc/security/limits.d/90-wstuned.conf", NOFILE, NOFILE, "ok" },
+                { "process ws-go[5000]", ">=65536", "65536:524288", "ok" },
+                { "process ws-api-worker[5004] ws-api.service", ">=65536", "65536:65536", "ok" },
+        };
+        static const char *const reused_rows[][4] = {
+                { "/etc/security/limits.d/90-wstuned.conf", NOFILE, NOFILE, "ok" },
+                { "process ws-api-worker[5004] ws-api.service", ">=65536", "65536:65536", "ok" },
+        };
+
+        fake_proc("5000", "ws-go", SESSION, "65536", "524288");
+        /* a user's, and a set-user-ID root program a user started under that name */
+        fake_proc_full("5001", "ws-go", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_full("5002", "ws-go", "1000\t0\t0\t0", SESSION, "1024", "1024", NULL, 0);
+        /* a service's process, run by its own user */
+        fake_proc_full("5004", "ws-api-worker", "998\t998\t998\t998", "0::/system.slice/ws-api.service\n", "65536",
+                       "65536", NULL, 0);
+        apply_ok("watch");
+        ck_assert(manager_verify(m, &findings));
+        assert_rows(&findings, rows);
+
+        /* root's ws-go exits and a user's process gets its PID: its limit is not taken for the old one's */
+        fake_proc_full("5000", "ws-go", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_restarted("5000", "26");
+        ck_assert(manager_verify(m, &reused));
+        assert_rows(&reused, reused_rows);
+}
+END_TEST
+
+/* "owner": "any" takes anyone's process of that name; "root" (the default) only root's. */
+START_TEST(test_verify_owner_any) {
+        _cleanup_(report_done) Report findings = {};
+        static const char *const rows[][4] = {
+                { "/etc/security/limits.d/90-wstuned.conf", NOFILE, NOFILE, "ok" },
+                { "process ws-admin[5001]", ">=65536", "65536:65536", "ok" },
+                { "process ws-dev[5003] ws-api.service", ">=65536", "1024:1024", "restart-needed: ws-api.service" },
+                { "process ws-api-worker[5004] ws-api.service", ">=65536", "1024:1024", "restart-needed: ws-api.service" },
+                { "process ws-dev[5006]", ">=65536", "1024:1024", "restart-needed: pid 5006" },
+        };
+
+        fake_proc_full("5000", "ws-go", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc("5001", "ws-admin", SESSION, "65536", "65536");
+        fake_proc_full("5002", "ws-admin", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_full("5003", "ws-dev", USER_UIDS, "0::/system.slice/ws-api.service\n", "1024", "1024", NULL, 0);
+        fake_proc_full("5004", "ws-api-worker", "998\t998\t998\t998", "0::/system.slice/ws-api.service\n", "1024",
+                       "1024", NULL, 0);
+        fake_proc_full("5006", "ws-dev", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        apply_ok("watch-owner");
+        ck_assert(!manager_verify(m, &findings));
+        assert_rows(&findings, rows);
+}
+END_TEST
+
+/* The docker layer's daemons count as root in the units whose limits it sets: dockerd in docker.service,
+ * containerd in containerd.service or (started by dockerd itself) docker.service. */
+START_TEST(test_verify_docker_owner) {
+        _cleanup_(report_done) Report findings = {};
+
+        fake_proc("100", "dockerd", "0::/system.slice/docker.service\n", "1048576", "1048576");
+        fake_proc("101", "containerd", "0::/system.slice/containerd.service\n", "65536", "524288");
+        fake_proc("102", "containerd", "0::/system.slice/docker.service/sub\n", "65536", "524288");
+        /* none of these */
+        fake_proc_full("200", "dockerd", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_full("201", "containerd", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
+        fake_proc_full("202", "dockerd", USER_UIDS, "0::/system.slice/docker.service\n", "1024", "1024", NULL, 0);
+        fake_proc("203", "dockerd", "0::/\n", "1024", "1024");
+        fake_proc("204", "dockerd", "0::/system.slice/docker-4f1c2a9d.scope\n", "1024", "1024");
+        fake_proc("205", "dockerd", "0::/system.slice/containerd.service\n", "1024", "1024");
+        fake_proc("206", "containerd", "0::/system.slice/ws-go.service\n", "1024", "1024");
+        fake_proc("207", "dockerd", "0::/user.slice/user-0.slice/session-1.scope\n", "1024", "1024");
+        apply_ok("all");
+        ck_assert(manager_verify(m, &findings));
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
+                assert_row(&findings, f, limit_file_path(f), NOFILE, NOFILE, "ok");
+        assert_row(&findings, _LIMIT_FILE_MAX, "process dockerd[100] docker.service", ">=65536",
+                   "1048576:1048576", "ok");
+        assert_row(&findings, _LIMIT_FILE_MAX + 1, "process containerd[101] containerd.service", ">=65536",
+                   "65536:524288", "ok");
+        assert_row(&findings, _LIMIT_FILE_MAX + 2, "process containerd[102] docker.service", ">=65536",
+                   "65536:524288", "ok");
+        ck_assert_uint_eq(findings.n, _LIMIT_FILE_MAX + 3);
+}
+END_TEST
+
+/* Only root's dockerd in docker.service started with --default-ulimit keeps daemon.json from being written;
+ * before, any process named dockerd with that argument did. */
+START_TEST(test_docker_json_ulimit_flag) {
+        _cleanup_(report_done) Report changes = {}, reverted = {}, refused = {};
+        _cleanup_free_ char *error = NULL, *want = expected_content(LIMIT_FILE_DOCKER_JSON, "all", NULL),
+                            *result = written(LIMIT_FILE_DOCKER_JSON);
+        static const char flag[] = "/usr/bin/dockerd\0-H\0fd://\0--default-ulimit\0nofile=1024:2048\0";
+
+        fake_proc_full("300", "dockerd", USER_UIDS, SESSION, "1024", "1024", flag, sizeof flag - 1);
+        fake_proc_full("301", "dockerd", ROOT_UIDS, "0::/\n", "65536", "65536", flag, sizeof flag - 1);
+        fake_proc_full("302", "dockerd", ROOT_UIDS, "0::/system.slice/docker-4f1c2a9d.scope\n", "65536", "65536", flag,
+                       sizeof flag - 1);
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        ck_assert_ptr_null(error);
+        assert_row(&changes, LIMIT_FILE_DOCKER_JSON, "/etc/docker/daemon.json", "(none)", NOFILE, result);
+        assert_file("etc/docker/daemon.json", want, 0644);
+        revert_ok(&reverted);
+        ck_assert(!tree_exists(root, "etc/docker/daemon.json"));
+
+        fake_proc_full("303", "dockerd", ROOT_UIDS, "0::/system.slice/docker.service\n", "65536", "65536", flag,
+                       sizeof flag - 1);
+        ck_assert_int_eq(apply("all", &refused, &error), 0);
+        ck_assert_ptr_null(error);
+        assert_row(&refused, LIMIT_FILE_DOCKER_JSON, "/etc/docker/daemon.json", "", "",
+                   "error: dockerd (pid 303) runs with --default-ulimit: with default-ulimits also in this file it "
+                   "would not start again; set the limit in one place");
+        ck_assert(!tree_exists(root, "etc/docker/daemon.json"));
 }
 END_TEST
 
@@ -1074,6 +1232,10 @@ static Suite *manager_limits_suite(void) {
         tcase_add_test(tc, test_verify_files);
         tcase_add_test(tc, test_verify_processes);
         tcase_add_test(tc, test_verify_docker_processes);
+        tcase_add_test(tc, test_verify_owner);
+        tcase_add_test(tc, test_verify_owner_any);
+        tcase_add_test(tc, test_verify_docker_owner);
+        tcase_add_test(tc, test_docker_json_ulimit_flag);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */

@@ -36,6 +36,8 @@ typedef struct GoodCase {
         uint64_t nofile_soft, nofile_hard;
         const char *domains; /* joined with spaces */
         unsigned layers;
+        const char *processes; /* "name:owner", joined with spaces; NULL: none */
+        const char *services;  /* joined with spaces; NULL: none */
 } GoodCase;
 
 static const GoodCase good_cases[] = {
@@ -86,6 +88,16 @@ static const GoodCase good_cases[] = {
           "", 0, {}, 1, 2147483584, "user.name-1_x @" S16 S16, 1u << LIMIT_LAYER_SYSTEMD },
         { "{\"limits\":{\"nofile\":{\"soft\":200000,\"hard\":200000}},\"sysctl\":{\"a.b\":1}}", "", 1,
           { { "a/b", "a.b", "1" } }, 200000, 200000, "* root", ALL_LAYERS },
+        /* watched processes: a name is root's; the object form says whose */
+        { "{\"limits\":{\"nofile\":1024,\"processes\":[\"ws-go\",{\"name\":\"ws-dev\",\"owner\":\"any\"},"
+          "{\"owner\":\"root\",\"name\":\"ws-admin\"},{\"name\":\"aaaaaaaaaaaaaaa\"}],"
+          "\"services\":[\"ws-api.service\",\"ws@8080.service\"]}}",
+          "", 0, {}, 1024, 1024, "* root", ALL_LAYERS, "ws-go:root ws-dev:any ws-admin:root aaaaaaaaaaaaaaa:root",
+          "ws-api.service ws@8080.service" },
+        { "{\"limits\":{\"nofile\":1024,\"processes\":[],\"services\":[]}}", "", 0, {}, 1024, 1024, "* root",
+          ALL_LAYERS },
+        { "{\"limits\":{\"nofile\":1024,\"processes\":[{\"name\":\"dockerd\",\"owner\":\"any\"}]}}", "", 0, {},
+          1024, 1024, "* root", ALL_LAYERS, "dockerd:any" },
 };
 
 START_TEST(test_parse_good) {
@@ -123,6 +135,19 @@ START_TEST(test_parse_good) {
                 fprintf(f, "%s%s", d == p->limits.domains ? "" : " ", *d);
         fclose(f);
         ck_assert_str_eq(domains, c->domains);
+
+        _cleanup_free_ char *processes = NULL, *services = NULL;
+        f = open_memstream(&processes, &size);
+        for (size_t i = 0; i < p->limits.n_processes; i++)
+                fprintf(f, "%s%s:%s", i == 0 ? "" : " ", p->limits.processes[i].name,
+                        process_owner_to_string(p->limits.processes[i].owner));
+        fclose(f);
+        ck_assert_str_eq(processes, strempty(c->processes));
+        f = open_memstream(&services, &size);
+        for (char **u = p->limits.services; u && *u; u++)
+                fprintf(f, "%s%s", u == p->limits.services ? "" : " ", *u);
+        fclose(f);
+        ck_assert_str_eq(services, strempty(c->services));
 }
 END_TEST
 
@@ -354,6 +379,58 @@ static const BadCase bad_cases[] = {
           "t.json: limits.layers: \"(not a string)\" is not one of \"pam\", \"systemd\", \"docker\"" },
         { "{\"limits\":{\"nofile\":1,\"layers\":[\"docker\",\"pam\",\"docker\"]}}", 0,
           "t.json: limits.layers: \"docker\" listed twice" },
+        /* processes: names, or { "name", "owner" } */
+#define PROCESS_NAME_ERROR(v) "t.json: limits.processes: \"" v "\" is not a process name (1-15 characters, as in /proc/PID/comm)"
+        { "{\"limits\":{\"nofile\":1,\"processes\":\"ws-go\"}}", 0,
+          "t.json: limits.processes: must be a list of at most 64 names" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":{\"name\":\"ws-go\"}}}", 0,
+          "t.json: limits.processes: must be a list of at most 64 names" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"\"]}}", 0, PROCESS_NAME_ERROR("") },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"" S16 "\"]}}", 0, PROCESS_NAME_ERROR(S16) },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"a/b\"]}}", 0, PROCESS_NAME_ERROR("a/b") },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"a\\nb\"]}}", 0, PROCESS_NAME_ERROR("a\nb") },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"ws-go\",1]}}", 0,
+          "t.json: limits.processes[1]: must be a name or { \"name\": NAME, \"owner\": \"root\" or \"any\" }" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[[\"ws-go\"]]}}", 0,
+          "t.json: limits.processes[0]: must be a name or { \"name\": NAME, \"owner\": \"root\" or \"any\" }" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[null]}}", 0,
+          "t.json: limits.processes[0]: must be a name or { \"name\": NAME, \"owner\": \"root\" or \"any\" }" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{}]}}", 0, "t.json: limits.processes[0].name: missing" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"a\",{\"owner\":\"any\"}]}}", 0,
+          "t.json: limits.processes[1].name: missing" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":1}]}}", 0, PROCESS_NAME_ERROR("(not a string)") },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a/b\",\"owner\":\"any\"}]}}", 0,
+          PROCESS_NAME_ERROR("a/b") },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"owner\":\"nobody\"}]}}", 0,
+          "t.json: limits.processes[0].owner: must be \"root\" or \"any\"" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"owner\":\"Any\"}]}}", 0,
+          "t.json: limits.processes[0].owner: must be \"root\" or \"any\"" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"owner\":0}]}}", 0,
+          "t.json: limits.processes[0].owner: must be \"root\" or \"any\"" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"owner\":true}]}}", 0,
+          "t.json: limits.processes[0].owner: must be \"root\" or \"any\"" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"owner\":null}]}}", 0,
+          "t.json: limits.processes[0].owner: must be \"root\" or \"any\"" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[{\"name\":\"a\",\"uid\":1000}]}}", 0,
+          "t.json: limits.processes[0].uid: unknown field" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"b\",{\"name\":\"a\",\"owner\":\"any\",\"owner\":\"root\"}]}}", 0,
+          "t.json: limits.processes[1].owner: duplicate field" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"a\",\"b\",\"a\"]}}", 0,
+          "t.json: limits.processes: \"a\" listed twice" },
+        { "{\"limits\":{\"nofile\":1,\"processes\":[\"a\",{\"name\":\"a\",\"owner\":\"any\"}]}}", 0,
+          "t.json: limits.processes: \"a\" listed twice" },
+        { "{\"limits\":{\"nofile\":1,\"process_owner\":\"any\"}}", 0, "t.json: limits.process_owner: unknown field" },
+        /* services */
+        { "{\"limits\":{\"nofile\":1,\"services\":\"ws.service\"}}", 0,
+          "t.json: limits.services: must be a list of at most 64 names" },
+        { "{\"limits\":{\"nofile\":1,\"services\":[\"ws\"]}}", 0,
+          "t.json: limits.services: \"ws\" is not a unit name such as ws-go.service" },
+        { "{\"limits\":{\"nofile\":1,\"services\":[\"docker.socket\"]}}", 0,
+          "t.json: limits.services: \"docker.socket\" is not a unit name such as ws-go.service" },
+        { "{\"limits\":{\"nofile\":1,\"services\":[{\"name\":\"ws.service\"}]}}", 0,
+          "t.json: limits.services: \"(not a string)\" is not a unit name such as ws-go.service" },
+        { "{\"limits\":{\"nofile\":1,\"services\":[\"a.service\",\"a.service\"]}}", 0,
+          "t.json: limits.services: \"a.service\" listed twice" },
 };
 
 static void check_bad(const BadCase *c) {
