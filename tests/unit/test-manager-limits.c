@@ -998,13 +998,13 @@ START_TEST(test_verify_owner) {
         fake_proc_full("5004", "ws-api-worker", "998\t998\t998\t998", "0::/system.slice/ws-api.service\n", "65536",
                        "65536", NULL, 0);
         apply_ok("watch");
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         assert_rows(&findings, rows);
 
         /* root's ws-go exits and a user's process gets its PID: its limit is not taken for the old one's */
         fake_proc_full("5000", "ws-go", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
         fake_proc_restarted("5000", "26");
-        ck_assert(manager_verify(m, &reused));
+        ck_assert(manager_verify(m, AS_ROOT, &reused));
         assert_rows(&reused, reused_rows);
 }
 END_TEST
@@ -1028,7 +1028,7 @@ START_TEST(test_verify_owner_any) {
                        "1024", NULL, 0);
         fake_proc_full("5006", "ws-dev", USER_UIDS, SESSION, "1024", "1024", NULL, 0);
         apply_ok("watch-owner");
-        ck_assert(!manager_verify(m, &findings));
+        ck_assert(!manager_verify(m, AS_ROOT, &findings));
         assert_rows(&findings, rows);
 }
 END_TEST
@@ -1051,7 +1051,7 @@ START_TEST(test_verify_docker_owner) {
         fake_proc("206", "containerd", "0::/system.slice/ws-go.service\n", "1024", "1024");
         fake_proc("207", "dockerd", "0::/user.slice/user-0.slice/session-1.scope\n", "1024", "1024");
         apply_ok("all");
-        ck_assert(manager_verify(m, &findings));
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
         for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
                 assert_row(&findings, f, limit_file_path(f), NOFILE, NOFILE, "ok");
         assert_row(&findings, _LIMIT_FILE_MAX, "process dockerd[100] docker.service", ">=65536",
