@@ -128,6 +128,9 @@ static int run(void) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 goto out;
+        r = auth_queries_attach_event(m);
+        if (r < 0)
+                goto out;
         /* If the bus goes away, leave with a failure and let systemd restart us. */
         r = sd_bus_set_exit_on_disconnect(m->bus, true);
         if (r < 0)

@@ -98,6 +98,8 @@ typedef struct Manager {
         uint64_t uevent_usec; /* when the last relevant uevent arrived */
         AuthQuery *auth_queries;
         unsigned n_auth_queries;
+        uint64_t auth_serial;                /* numbers the checks' polkit cancellation ids */
+        sd_event_source *auth_watch_source;  /* watch the callers of checks polkit holds (polkit.c) */
         struct {
                 char *sender; /* a unique bus name */
                 uid_t uid;
