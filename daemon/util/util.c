@@ -299,11 +299,13 @@ int write_file_atomic(const char *path, const char *data, size_t size, FileMeta 
         } else if (fd != -ENOENT)
                 return fd;
 
-        tmp = malloc(strlen(name) + strlen(TEMP_PREFIX) + TEMP_RANDOM_LEN + 1);
+        size_t tmp_size = strlen(TEMP_PREFIX) + strlen(name) + TEMP_RANDOM_LEN + 1;
+        tmp = malloc(tmp_size);
         if (!tmp)
                 return -ENOMEM;
+        /* a name someone else took (a planted file, link or FIFO) is never opened: another name is tried */
         for (unsigned attempt = 0; fd < 0; attempt++) {
-                temp_name(name, tmp, strlen(name) + strlen(TEMP_PREFIX) + TEMP_RANDOM_LEN + 1);
+                temp_name(name, tmp, tmp_size);
                 fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
                 if (fd < 0 && (errno != EEXIST || attempt + 1 >= TEMP_ATTEMPTS))
                         return -errno;
@@ -360,31 +362,28 @@ static bool is_temp_of(const char *name, const char *base) {
 }
 
 int write_file_atomic_cleanup(const char *path) {
-        _cleanup_free_ char *dir = strdup(path);
-        const char *base;
-        DIR *d;
+        _cleanup_free_ char *base = NULL;
         struct dirent *de;
-        int removed = 0, r = 0;
+        int dir_fd, removed = 0, r = 0;
+        DIR *d;
 
-        if (!dir)
-                return -ENOMEM;
-        char *slash = strrchr(dir, '/');
-        if (!slash || !slash[1])
-                return -EINVAL;
-        *slash = '\0';
-        base = slash + 1;
-
-        d = opendir(slash == dir ? "/" : dir);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
+        dir_fd = path_open_parent(path, false, &base);
+        if (dir_fd < 0)
+                return dir_fd == -ENOENT ? 0 : dir_fd;
+        d = fdopendir(dir_fd);
+        if (!d) {
+                r = -errno;
+                close(dir_fd);
+                return r;
+        }
         while ((errno = 0, de = readdir(d))) {
                 struct stat st;
                 if (!is_temp_of(de->d_name, base))
                         continue;
                 /* only files: a directory or link of that name is not ours */
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
-                if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+                if (unlinkat(dir_fd, de->d_name, 0) < 0) {
                         if (errno != ENOENT && r == 0)
                                 r = -errno;
                         continue;
