@@ -226,6 +226,7 @@ static const char *value_text(bool secret, const char *value) {
 /* Read a managed key for a caller: one that only root may read is not read again for anyone else (its
  * state stays the poll's). */
 static void key_refresh_for(ManagedKey *k, Caller *caller) {
+        (void) key_open(k); /* learns the file's mode; opening reads nothing */
         if (!k->secret || caller_is_root(caller))
                 key_refresh(k, now_usec());
 }
