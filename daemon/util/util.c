@@ -119,11 +119,13 @@ int dir_open_nofollow(const char *path, bool create, mode_t mode) {
                         return -EINVAL;
                 int next = dir_open_component(fd, c);
                 if (next == -ENOENT && create) {
-                        if (mkdirat(fd, c, mode) < 0 && errno != EEXIST)
+                        bool made = mkdirat(fd, c, mode) >= 0;
+                        if (!made && errno != EEXIST)
                                 return -errno;
                         next = dir_open_component(fd, c);
-                        /* the mode asked for, whatever the umask (wstuned runs with 0077) */
-                        if (next >= 0 && fchmod(next, mode) < 0) {
+                        /* the mode asked for, whatever the umask (wstuned runs with 0077); a directory
+                         * someone else made in the meantime is left as it is */
+                        if (made && next >= 0 && fchmod(next, mode) < 0) {
                                 int r = -errno;
                                 close(next);
                                 return r;
@@ -153,7 +155,7 @@ static int file_open_regular_at(int dir_fd, const char *name, struct stat *ret_s
 }
 
 /* Split an absolute path into its directory (opened, no link followed) and its last component. */
-static int path_open_parent(const char *path, bool create, char **ret_name) {
+static int path_open_parent(const char *path, char **ret_name) {
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = NULL;
 
@@ -165,7 +167,7 @@ static int path_open_parent(const char *path, bool create, char **ret_name) {
                 *ret_name = mfree(*ret_name);
                 return -ENOMEM;
         }
-        int fd = dir_open_nofollow(dir, create, 0755);
+        int fd = dir_open_nofollow(dir, false, 0);
         if (fd < 0)
                 *ret_name = mfree(*ret_name);
         return fd;
@@ -228,7 +230,7 @@ int read_file_nofollow(const char *path, size_t max, char **ret, size_t *ret_siz
         _cleanup_close_ int dir_fd = -1, fd = -1;
         struct stat st;
 
-        dir_fd = path_open_parent(path, false, &name);
+        dir_fd = path_open_parent(path, &name);
         if (dir_fd < 0)
                 return dir_fd;
         fd = file_open_regular_at(dir_fd, name, &st);
@@ -276,7 +278,7 @@ int write_file_atomic(const char *path, const char *data, size_t size, FileMeta 
         struct stat st, dir_st;
         int r;
 
-        dir_fd = path_open_parent(path, false, &name);
+        dir_fd = path_open_parent(path, &name);
         if (dir_fd < 0)
                 return dir_fd;
         if (fstat(dir_fd, &dir_st) < 0)
@@ -367,7 +369,7 @@ int write_file_atomic_cleanup(const char *path) {
         int dir_fd, removed = 0, r = 0;
         DIR *d;
 
-        dir_fd = path_open_parent(path, false, &base);
+        dir_fd = path_open_parent(path, &base);
         if (dir_fd < 0)
                 return dir_fd == -ENOENT ? 0 : dir_fd;
         d = fdopendir(dir_fd);
@@ -398,7 +400,7 @@ int write_file_atomic_cleanup(const char *path) {
 
 int unlink_file_nofollow(const char *path) {
         _cleanup_free_ char *name = NULL;
-        _cleanup_close_ int dir_fd = path_open_parent(path, false, &name);
+        _cleanup_close_ int dir_fd = path_open_parent(path, &name);
         struct stat st;
 
         if (dir_fd == -ENOENT)
