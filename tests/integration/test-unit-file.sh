@@ -1,6 +1,6 @@
 #!/bin/bash
 # test-unit-file.sh - systemd-analyze verify accepts the built unit (with the binaries it names in
-# place under a temporary root); the D-Bus activation file names the unit and the bus name.
+# place under a temporary root); wstuned is not bus-activatable (nothing installed in system-services).
 set -u
 . "$(dirname "$0")/assert.sh"
 : "${WSTUNED_BUILD:?}" "${WSTUNED_SOURCE:?}"
@@ -24,7 +24,9 @@ check_match "Type=notify" "^Type=notify$" "$(cat "$unit")"
 check_match "BusName" "^BusName=io.wstune.wstuned1$" "$(cat "$unit")"
 check_match "ordered before docker" "^Before=.*docker.service" "$(cat "$unit")"
 check_match "ordered after systemd-sysctl" "^After=.*systemd-sysctl.service" "$(cat "$unit")"
-act=$WSTUNED_BUILD/dbus/io.wstune.wstuned1.service
-check_match "activation: bus name" "^Name=io.wstune.wstuned1$" "$(cat "$act")"
-check_match "activation: unit" "^SystemdService=wstuned.service$" "$(cat "$act")"
+
+# No bus activation: a call must never start a stopped wstuned.
+installed=$(meson introspect "$WSTUNED_BUILD" --installed)
+check_match "meson knows what it installs" 'wstuned\.service' "$installed"
+check_no_match "no D-Bus activation file installed" 'system-services' "$installed"
 test_finish
