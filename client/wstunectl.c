@@ -142,7 +142,13 @@ static int log_unreachable(const char *reason) {
         return EXIT_STATUS_UNREACHABLE;
 }
 
-/* Bus errors that mean nobody answers for wstuned: no owner and no activatable service, activation
+/* Nobody owns the bus name. wstuned is not bus-activatable (a stopped wstuned stays stopped until systemd
+ * starts it), so the bus answers ServiceUnknown, or NameHasNoOwner for a call that asked not to start it. */
+static bool error_is_not_running(const sd_bus_error *error) {
+        return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+/* Bus errors that mean nobody answers for wstuned: nobody owns its name, a (local, admin-made) activation
  * failed, the connection broke, or the daemon never replied. */
 static bool error_is_unreachable(const sd_bus_error *error, int r) {
         static const char *const names[] = {
@@ -176,6 +182,10 @@ static bool error_is_unreachable(const sd_bus_error *error, int r) {
 static int log_call_error(const char *method, const sd_bus_error *error, int r) {
         const char *message = sd_bus_error_is_set(error) ? error->message ?: error->name : strerror(-r);
 
+        if (error_is_not_running(error)) {
+                fprintf(stderr, "wstunectl: wstuned is not running (systemctl start wstuned)\n");
+                return EXIT_STATUS_UNREACHABLE;
+        }
         if (error_is_unreachable(error, r))
                 return log_unreachable(message);
 
@@ -628,8 +638,8 @@ static int call_method(sd_bus *bus, const char *method, sd_bus_error *error, sd_
         return r;
 }
 
-/* A method call on wstuned. follow: top after its first refresh, which waits for wstuned as monitor does
- * instead of starting it, so no bus activation. */
+/* A method call on wstuned. follow: top after its first refresh, which waits for wstuned as monitor does;
+ * its calls also ask the bus not to start wstuned, should an administrator have made it activatable. */
 static int method_call_new(sd_bus *bus, const char *interface, const char *method, bool follow,
                            sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -1902,9 +1912,9 @@ static int verb_monitor(sd_bus *bus, char **args) {
  * refresh timer to "now"; the timer has the lowest priority, so the loop first takes every message the bus
  * has queued, and a burst of signals (all resources at once) makes one refresh.
  *
- * The first refresh is an ordinary status: it may start wstuned by bus activation, and when wstuned cannot
- * be reached top ends with 3. After that top follows wstuned as monitor does: it never starts it, shows
- * "wstuned is not running" while it is away, and whoever takes the name next is shown.
+ * The first refresh is an ordinary status: when wstuned is not running or cannot be reached top ends with 3.
+ * After that top follows wstuned as monitor does: it shows "wstuned is not running" while it is away, and
+ * whoever takes the name next is shown.
  *
  * On a terminal each refresh redraws the screen (ANSI home and clear, like watch(1)), written in one go;
  * otherwise the refreshes follow each other as blocks, a blank line apart, without escape codes; with

@@ -76,7 +76,8 @@ fi
 
 # --- no daemon at the start
 check_rc "no daemon: top exits 3" 3 "$WSTUNECTL" top -n 2
-check_match "no daemon: says why" "^wstunectl: cannot reach wstuned \(io\.wstune\.wstuned1\)" "$OUT"
+check_eq "no daemon: says it is not running and how to start it" \
+        "wstunectl: wstuned is not running (systemctl start wstuned)" "$OUT"
 check_eq "no daemon: nothing on stdout" "" "$("$WSTUNECTL" --json top -n 2 2>/dev/null)"
 
 # --- usage

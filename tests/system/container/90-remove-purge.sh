@@ -23,6 +23,10 @@ check_rc "purge: /etc/wstuned removed" 1 ct test -e /etc/wstuned
 check_rc "purge: the PAM drop-in wstuned generated removed" 1 ct test -e /etc/security/limits.d/90-wstuned.conf
 check_rc "purge: the systemd drop-in removed" 1 ct test -e /etc/systemd/system.conf.d/90-wstuned.conf
 check_rc "purge: the docker.service drop-in removed" 1 ct test -e /etc/systemd/system/docker.service.d/90-wstuned.conf
+check_eq "purge: its empty drop-in directories removed" "" "$(ct_sh \
+        'ls -d /etc/systemd/system/docker.service.d /etc/systemd/system/containerd.service.d /etc/systemd/system.conf.d 2>/dev/null')"
+check_rc "purge: /etc/docker kept (daemon.json stays, as it was)" 0 ct test -d /etc/docker
+check_rc "purge: /etc/security/limits.d kept (libpam-modules')" 0 ct test -d /etc/security/limits.d
 check_rc "purge: enablement symlink removed" 1 ct test -L /etc/systemd/system/multi-user.target.wants/wstuned.service
 check_rc "purge: package unknown to dpkg" 1 ct dpkg-query -W wstuned
 check_eq "purge: kernel values left as they are" "$somaxconn" "$(ct sysctl -n net.core.somaxconn)"
