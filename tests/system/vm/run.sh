@@ -230,7 +230,8 @@ count() { printf '%s\n' "$results" | grep -c "^$1: " || true; }
 n_pass=$(count PASS) n_fail=$(count FAIL) n_xfail=$(count XFAIL) n_xpass=$(count XPASS) n_skip=$(count SKIP)
 missing=()
 while read -r name b; do
-        printf '%s\n' "$results" | grep -q "^### $name boot $b rc=" || missing+=("$name (boot $b)")
+        # a here-string, not a pipe: grep -q may exit before printf is done (SIGPIPE under pipefail)
+        grep -q "^### $name boot $b rc=" <<<"$results" || missing+=("$name (boot $b)")
 done < <(printf '%s\n' "${!WANT[@]}" | sort -k2n -k1)
 if [ ${#missing[@]} -gt 0 ]; then
         n_fail=$((n_fail + ${#missing[@]}))

@@ -1,14 +1,14 @@
 # shellcheck shell=bash
 # 30-conntrack-late: nf_conntrack is loaded while wstuned runs with net.netfilter.nf_conntrack_max
 # pending: in boot 1 with modprobe, in boot 2 by an nft rule with a ct expression (the way Docker or
-# a firewall loads it). The key must get the profile's value without restarting anything, within
-# 100 ms: wstuned hears the module's uevent and applies its pending keys at once. Afterwards an
-# Apply (boot 1) or a restart (boot 2) finds nothing left to do.
+# a firewall loads it). The key must get the profile's value without restarting anything, set on the
+# module's uevent (the journal entry says so), not by a later poll; how long it took is printed as a
+# figure, not judged (software emulation on a busy machine). Afterwards an Apply (boot 1) or a restart
+# (boot 2) finds nothing left to do.
 
 CT=net.netfilter.nf_conntrack_max
 CT_VALUE=262144
-LATE_KEY_LIMIT_MS=100
-LATE_KEY_WATCH_MS=3000
+LATE_KEY_WATCH_MS=10000
 APPLIED_LATE_ID=99dd800884584a318e00b28dc1fd9986 # daemon/journal.h: WSTUNED_MESSAGE_KEY_APPLIED_LATE
 
 wstuned_instance() { systemctl show -P MainPID,NRestarts wstuned.service | paste -sd/; }
@@ -24,17 +24,18 @@ late_key() {
         delay=$(wait_for_value $CT $CT_VALUE $LATE_KEY_WATCH_MS) && seen=1 || seen=0
         after=$(wstuned_instance)
         check_eq "nf_conntrack loaded by: $how" "yes" "$(module_loaded nf_conntrack && echo yes || echo no)"
-        [ "$seen" = 1 ] && [ "$delay" -le $LATE_KEY_LIMIT_MS ] && [ "$before" = "$after" ] && ok=0
+        [ "$seen" = 1 ] && [ "$before" = "$after" ] && ok=0
         if [ "$seen" = 1 ]; then
                 seen="reached $CT_VALUE ${delay} ms after the load returned"
         else
                 seen="not $CT_VALUE within ${LATE_KEY_WATCH_MS} ms (now $(sysctl_get $CT))"
         fi
-        check_eq "$CT set to $CT_VALUE within $LATE_KEY_LIMIT_MS ms of '$how', nothing restarted" 0 "$ok"
+        check_eq "$CT set to $CT_VALUE after '$how', nothing restarted" 0 "$ok"
         info "first read after the load: ${first:-absent}; $seen; wstuned MainPID/NRestarts before: $before, after: $after"
         local entry
         entry=$(journalctl -b -o verbose MESSAGE_ID=$APPLIED_LATE_ID WSTUNED_KEY=$CT -n 1 --no-pager)
         check_match "journal: applied-late entry with its delay" "WSTUNED_DELAY_USEC=[0-9]+" "$entry"
+        check_match "journal: set on the kernel's event, not by the poll" "MESSAGE=.* after the kernel event" "$entry"
         info "wstuned's own measure, kernel event to write: $(printf '%s\n' "$entry" | sed -n 's/^ *WSTUNED_DELAY_USEC=//p') µs"
         # The daemon's view now, without anyone re-applying: first the properties as they are, then
         # after a Get (which reads the key again). Whatever the mechanism, Get shows the kernel's value.
