@@ -35,6 +35,15 @@ check_host_unchanged() {
         fi
 }
 
+# The MESSAGE_ID of a kind of journal entry (daemon/journal.h), e.g. id_of DRIFT_CORRECTED.
+id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
+# within SECONDS CMD...: run CMD every 50 ms until it succeeds; fails after SECONDS.
+within() {
+        local deadline=$((SECONDS + $1))
+        shift
+        until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
+}
+
 bus_call() { busctl --system call io.wstune.wstuned1 /io/wstune/wstuned1 io.wstune.wstuned1.Manager "$@"; }
 bus_prop() { busctl --system get-property io.wstune.wstuned1 /io/wstune/wstuned1 io.wstune.wstuned1.Manager "$@"; }
 # dbus-send prints the D-Bus error name, which busctl does not.

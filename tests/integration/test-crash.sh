@@ -41,7 +41,6 @@ I_PAM=${#KEYS[@]} I_SYSTEMD=$((${#KEYS[@]} + 1)) I_DOCKER=$((${#KEYS[@]} + 2)) I
 I_JSON=$((${#KEYS[@]} + 4))
 ABSENT=$'\x01absent'
 ORIG=- # the "profile" of the original values, as state-dump names no active profile
-id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
 
 # A and B differ from each other and from the originals in every key and every file.
 cat >"$E/wstuned/profiles/crash-a.json" <<'JSON'

@@ -6,7 +6,6 @@
 # "fighting" with a bounded number of journal entries. Drifted signals are read by dbus-monitor.
 . "$(dirname "$0")/preamble.sh" "$0" "$@"
 
-id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
 entries() { sb_journal -o json MESSAGE_ID="$(id_of "$1")" 2>/dev/null | grep -c . ; }
 settings() { printf '{ "poll_interval_ms": %s, "fight_corrections": 3, "fight_window_ms": 5000, "fight_backoff_ms": 2000, "fight_backoff_max_ms": 8000 }\n' "$1" >"$SB_ROOT/etc/wstuned/wstuned.json"; }
 # wait_for WHAT TIMEOUT_MS COMMAND...: poll every 10 ms until COMMAND succeeds; prints the ms it took

@@ -18,11 +18,6 @@ METRICS=$METRICS_DIR/wstuned.prom
 JSON=$E/docker/daemon.json
 PAM=$E/security/limits.d/90-wstuned.conf
 PASSWORD=s3cret-proxy-password
-wait_until() { # SECONDS CMD...
-        local deadline=$((SECONDS + $1))
-        shift
-        until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
-}
 # the daemon answers within 2 s (a FIFO would block it in open() for good)
 answers() { timeout 2 busctl --system call io.wstune.wstuned1 /io/wstune/wstuned1 org.freedesktop.DBus.Peer Ping >/dev/null; }
 WCTL=$WSTUNED_BUILD/client/wstunectl
@@ -73,7 +68,7 @@ check_eq "revert: the original owner, group and mode" "640 root:adm regular file
 check_rc "apply lim again" 0 wstunectl apply lim
 
 # --- 3: the metrics file in the default setup: a regular file node_exporter (another user) can read
-wait_until 10 metrics_written_after 0
+within 10 metrics_written_after 0
 check_eq "metrics file 0644 root's" "644 root:root regular file" "$(mode_owner "$METRICS")"
 check_rc "nobody (node_exporter) reads it" 0 as_nobody grep -q '^wstuned_' "$METRICS"
 
@@ -108,12 +103,12 @@ check_eq "FIFO: still a FIFO, nothing written into it" "fifo" "$(stat -c %F "$ME
 # a file of the user's own, mode 0666: root's new file does not take its mode or owner over
 as_nobody rm "$METRICS"
 as_nobody sh -c "umask 0; echo theirs >'$METRICS'"
-wait_until 10 metrics_is_roots
+within 10 metrics_is_roots
 check_eq "a planted 0666 file: replaced by root's 0644 file" "644 root:root regular file" "$(mode_owner "$METRICS")"
 as_nobody rm -rf "$METRICS_DIR"
 as_nobody mv "$PROM/node-exporter.moved" "$METRICS_DIR"
 rm -f "$METRICS"
-wait_until 10 metrics_is_roots
+within 10 metrics_is_roots
 check_eq "back to the default: written again, 0644" "644 root:root regular file" "$(mode_owner "$METRICS")"
 
 # --- 6: a FIFO at a limit file and in a profile directory

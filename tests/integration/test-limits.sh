@@ -22,13 +22,7 @@ PAM=$E/security/limits.d/90-wstuned.conf
 SYSD=$E/systemd/system.conf.d/90-wstuned.conf
 DOCKER_UNIT=$E/systemd/system/docker.service.d/90-wstuned.conf
 JSON=$E/docker/daemon.json
-id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
 file_is() { [ -f "$1" ] && grep -q "$2" "$1"; }
-wait_until() { # SECONDS CMD...
-        local deadline=$((SECONDS + $1))
-        shift
-        until "$@"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
-}
 
 cat >"$E/wstuned/profiles/lim.json" <<'JSON'
 { "limits": { "nofile": 4096, "processes": ["wstest-sleeper"] } }
@@ -49,7 +43,7 @@ SB_PIDS+=("$sleeper")
 # $! is prlimit (and setpriv) until it execs the program: go on once the process has its name
 has_comm() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 is_sleeper() { has_comm "$sleeper" wstest-sleeper; }
-wait_until 3 is_sleeper || echo "# the sleeper did not start" >&2
+within 3 is_sleeper || echo "# the sleeper did not start" >&2
 
 # A fake dockerd: a copy of dash named dockerd, with --default-ulimit among its arguments, waiting in a read
 # (no child process). Started as start_dockerd [PROGRAM AND OPTIONS THAT EXEC IT...]; its PID in $fake.
@@ -60,7 +54,7 @@ start_dockerd() {
                 </dev/null >/dev/null 2>&1 &
         fake=$!
         SB_PIDS+=("$fake")
-        wait_until 3 has_comm "$fake" dockerd || echo "# the fake dockerd did not start" >&2
+        within 3 has_comm "$fake" dockerd || echo "# the fake dockerd did not start" >&2
 }
 soft_nofile() { awk '/^Max open files/ { print $4 }' "/proc/$1/limits"; }
 stop_pid() {
@@ -74,7 +68,7 @@ NOBODY_LOW=(prlimit --nofile=1024:1024 setpriv --reuid=nobody --regid=nogroup --
 "${NOBODY_LOW[@]}" "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 user_sleeper=$!
 SB_PIDS+=("$user_sleeper")
-wait_until 3 has_comm "$user_sleeper" wstest-sleeper || echo "# the user's sleeper did not start" >&2
+within 3 has_comm "$user_sleeper" wstest-sleeper || echo "# the user's sleeper did not start" >&2
 start_dockerd "${NOBODY_LOW[@]}"
 user_dockerd=$fake
 check_eq "the user's dockerd runs as nobody, low limit, --default-ulimit" "65534 1024 yes" \
@@ -118,11 +112,11 @@ kill "$sleeper"
 wait "$sleeper" 2>/dev/null
 old_sleeper=$sleeper
 old_gone() { [ ! -e "/proc/$old_sleeper" ]; }
-check_rc "the old process is gone" 0 wait_until 3 old_gone
+check_rc "the old process is gone" 0 within 3 old_gone
 prlimit --nofile=8192:8192 "$SB/wstest-sleeper" 300 </dev/null >/dev/null 2>&1 &
 sleeper=$!
 SB_PIDS+=("$sleeper")
-check_rc "the restarted process runs" 0 wait_until 3 is_sleeper
+check_rc "the restarted process runs" 0 within 3 is_sleeper
 check_rc "verify holds after the restart (the user's processes do not count)" 0 wstunectl verify
 check_match "restarted process ok" "process wstest-sleeper\[$sleeper\].* +>=4096 +8192:8192 +ok" "$OUT"
 check_no_match "still no row for the user's processes" "process (wstest-sleeper\[$user_sleeper\]|dockerd)" "$OUT"
@@ -130,9 +124,9 @@ check_rc "the user's processes still run" 0 kill -0 "$user_sleeper" "$user_docke
 
 # someone deletes or edits a drop-in: written again (inotify), logged as a corrected drift
 rm "$PAM"
-check_rc "deleted PAM drop-in written again" 0 wait_until 3 file_is "$PAM" "nofile 4096"
+check_rc "deleted PAM drop-in written again" 0 within 3 file_is "$PAM" "nofile 4096"
 printf '[Manager]\nDefaultLimitNOFILE=1024\n' >"$SYSD"
-check_rc "edited systemd drop-in written again" 0 wait_until 3 file_is "$SYSD" "DefaultLimitNOFILE=4096:4096"
+check_rc "edited systemd drop-in written again" 0 within 3 file_is "$SYSD" "DefaultLimitNOFILE=4096:4096"
 drift=$(sb_journal -o json MESSAGE_ID="$(id_of DRIFT_CORRECTED)")
 check_match "drift entry for the deleted file" '"WSTUNED_KEY":"/etc/security/limits.d/90-wstuned.conf".*"WSTUNED_ACTUAL":"deleted"|"WSTUNED_ACTUAL":"deleted".*"WSTUNED_KEY":"/etc/security/limits.d/90-wstuned.conf"' "$drift"
 check_match "drift entry for the edited file" '"WSTUNED_ACTUAL":"changed"' "$drift"

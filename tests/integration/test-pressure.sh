@@ -25,7 +25,6 @@ command -v nft >/dev/null || skip_test "nft (package nftables) not installed"
 HOLD=$WSTUNED_BUILD/tests/tcp-hold
 PROMTOOL=$(command -v promtool || echo /var/cache/wstuned-tools/bin/promtool)
 
-id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
 journal_json() { sb_journal -o json MESSAGE_ID="$(id_of "$1")" 2>/dev/null; }
 # pressure_field RESOURCE N: field N (2 level, 3 ratio, 4 used, 5 limit) of a resource in the Pressure property
 pressure_field() {

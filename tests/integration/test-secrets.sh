@@ -6,7 +6,6 @@
 # the latter makes the kernel queue work on every CPU).
 . "$(dirname "$0")/preamble.sh" "$0" "$@"
 
-id_of() { sed -n "s/^#define WSTUNED_MESSAGE_$1 \"\([0-9a-f]*\)\"/\1/p" "$WSTUNED_SOURCE/daemon/journal.h"; }
 value_is() { [ "$(in_ns cat /proc/sys/net/ipv4/tcp_fastopen_key)" = "$1" ]; }
 
 WANT=0000000a-0000000b-0000000c-0000000d
