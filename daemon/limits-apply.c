@@ -104,6 +104,19 @@ static int parent_dir_create(const char *full) {
         return mkdir_parents(dirname(copy), 0755);
 }
 
+/* Why a file could not be written. An owner or group other than root's is kept with fchown(), which needs
+ * CAP_CHOWN: the shipped unit does not grant it (it would raise the sandbox's exposure), so such a file is left
+ * as it is, with this error. */
+static const char *file_write_error(int r, const FileMeta *meta, char *buf, size_t size) {
+        if (r != -EPERM || (meta->uid == 0 && meta->gid == 0) || meta->uid == (uid_t) -1)
+                return file_error_to_string(r);
+        snprintf(buf, size,
+                 "cannot keep its owner and group %u:%u: that needs CAP_CHOWN, which the wstuned unit does not "
+                 "grant (make the file root's, or see SECURITY in wstuned(8))",
+                 (unsigned) meta->uid, (unsigned) meta->gid);
+        return buf;
+}
+
 /* A file that could not be written (profile NULL: restored): a report row, and a journal entry unless
  * this is a dry run. error: the positive errno when a system call failed (ERRNO= in the journal), else 0. */
 static void file_failed(Manager *m, Report *changes, bool dry_run, const char *path, const char *profile, int error,
@@ -131,7 +144,8 @@ static unsigned restore_one(Manager *m, LimitFile f, const FileBaseline *b, bool
         }
         r = file_restore(full, b);
         if (r < 0) {
-                file_failed(m, changes, false, path, NULL, -r, file_error_to_string(r));
+                char reason[256];
+                file_failed(m, changes, false, path, NULL, -r, file_write_error(r, &b->meta, reason, sizeof reason));
                 return 1;
         }
         log_event(EVENT_FILE_RESTORED, EVENT_FIELDS(.key = path, .caller = caller), "%s %s (%s)", path,
@@ -282,7 +296,8 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
         if (r >= 0)
                 r = write_file_atomic(full, desired, strlen(desired), FILE_MODE(0644), WRITE_FILE_KEEP_META);
         if (r < 0) {
-                file_failed(m, changes, dry_run, path, p->name, -r, file_error_to_string(r));
+                char reason[256];
+                file_failed(m, changes, dry_run, path, p->name, -r, file_write_error(r, &meta, reason, sizeof reason));
                 return 1;
         }
         if (repair) {

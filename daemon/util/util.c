@@ -326,7 +326,16 @@ int write_file_atomic(const char *path, const char *data, size_t size, FileMeta 
                 }
                 done += (size_t) k;
         }
-        if ((meta.uid != (uid_t) -1 || meta.gid != (gid_t) -1) && fchown(fd, meta.uid, meta.gid) < 0) {
+        /* Only a change of owner or group is asked for: the shipped unit forbids chown() (no CAP_CHOWN, no
+         * @chown system calls), and a root:root file, the usual case, needs none. */
+        struct stat tmp_st;
+        if (fstat(fd, &tmp_st) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        if (((meta.uid != (uid_t) -1 && meta.uid != tmp_st.st_uid) ||
+             (meta.gid != (gid_t) -1 && meta.gid != tmp_st.st_gid)) &&
+            fchown(fd, meta.uid, meta.gid) < 0) {
                 r = -errno;
                 goto fail;
         }

@@ -139,5 +139,20 @@ check_eq "daemon.json a link: its target untouched" "" "$(cmp "$E/docker/real.js
 check_rc "revert" 0 wstunectl revert
 check_eq "revert leaves the link" "real.json" "$(readlink "$JSON")"
 
+# --- 6: without CAP_CHOWN (the shipped unit's bounding set) a root:adm file cannot keep its group: it is
+# left as it is, with an error that says why; a root:root file is replaced as usual
+check_rc "revert" 0 wstunectl revert
+rm "$JSON"
+mv "$E/docker/real.json" "$JSON"
+wstuned_stop
+WSTUNED_WRAPPER="setpriv --bounding-set=-chown -- ${WSTUNED_WRAPPER:-}" wstuned_start || exit 1
+check_rc "without CAP_CHOWN: apply reports daemon.json (exit 1)" 1 wstunectl apply lim --no-pager
+check_match "without CAP_CHOWN: the error says why" \
+        "daemon.json.*cannot keep its owner and group 0:$(getent group adm | cut -d: -f3): that needs CAP_CHOWN" "$OUT"
+check_eq "without CAP_CHOWN: daemon.json untouched" "" "$(cmp "$JSON" "$SB/daemon.json.orig" 2>&1)"
+check_eq "without CAP_CHOWN: owner, group and mode untouched" "640 root:adm regular file" "$(mode_owner "$JSON")"
+check_match "without CAP_CHOWN: the root:root files are written" "nofile" "$(cat "$PAM")"
+check_rc "revert" 0 wstunectl revert
+
 check_host_unchanged
 test_finish
