@@ -7,9 +7,9 @@
 
 #include "bus-errors.h"
 #include "bus-manager.h"
-#include "config.h"
 #include "plan.h"
 #include "polkit.h"
+#include "version.h"
 #include "watch.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)

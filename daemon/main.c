@@ -9,6 +9,7 @@
 #include "bus-errors.h"
 #include "bus-manager.h"
 #include "config.h"
+#include "version.h"
 #include "journal.h"
 #include "manager.h"
 #include "polkit.h"
