@@ -16,7 +16,7 @@
 # before. Leaves the tested package installed, wstuned active, ws-server applied.
 local -a lines
 local new_version prev_version prev_deb installed pid_before pid_after state_before state_after
-local sampler_pid samples t_upgrade stopping started n bad in_window line
+local version_before version_after sampler_pid samples t_upgrade stopping started n bad in_window line
 local stop=/var/tmp/upgrade-sampler.stop out=/var/tmp/upgrade-samples
 local expected="16384 16384 1" # ws-server: somaxconn, tcp_max_syn_backlog (at-least, as 20 set them), tcp_syncookies
 
@@ -68,6 +68,7 @@ check_rc "previous: wstunectl verify" "$SERVER_RC" ct wstunectl verify
 check_eq "previous: somaxconn, tcp_max_syn_backlog, tcp_syncookies" "$expected" "$(ct_keys)"
 
 pid_before=$(ct_unit_prop wstuned MainPID)
+version_before=$(ct_bus_prop Version 2>&1)
 state_before=$(ct cat /var/lib/wstuned/state.json)
 check_match "state.json: version 1, ws-server, a baseline" \
         '"version": *1,.*"active_profile": *"ws-server",.*"net/core/somaxconn": *"[0-9]+"' "$(printf '%s' "$state_before" | tr -d '\n\t')"
@@ -116,9 +117,9 @@ printf '%s\n' "$samples" | awk '
         END { printf "# %d samples over %.2f s, largest gap %.0f ms; min/max: somaxconn %s/%s, tcp_max_syn_backlog %s/%s, tcp_syncookies %s/%s\n",
                 NR, prev - first, gap * 1000, lo[2], hi[2], lo[3], hi[3], lo[4], hi[4] }'
 # While no daemon runs: from systemd's "Stopping" (SIGTERM to the old one) to "Started" (READY=1 of the new one).
-stopping=$(ct_journal -o short-unix --since "@$t_upgrade" UNIT=wstuned.service MESSAGE_ID=de5b426a63be47a7b6ac3eaac82e2f6f | awk 'NR == 1 { print $1 }')
-started=$(ct_journal -o short-unix --since "@$t_upgrade" UNIT=wstuned.service MESSAGE_ID=39f53479d3a045ac8e11786248231fbf | awk 'NR == 1 { print $1 }')
-if [ -n "$stopping" ] && [ -n "$started" ]; then
+stopping=$(ct_journal -q -o short-unix --since "@$t_upgrade" UNIT=wstuned.service MESSAGE_ID=de5b426a63be47a7b6ac3eaac82e2f6f | awk 'NR == 1 { print $1 }')
+started=$(ct_journal -q -o short-unix --since "@$t_upgrade" UNIT=wstuned.service MESSAGE_ID=39f53479d3a045ac8e11786248231fbf | awk 'NR == 1 { print $1 }')
+if [[ $stopping =~ ^[0-9]+\.[0-9]+$ && $started =~ ^[0-9]+\.[0-9]+$ ]]; then
         in_window=$(printf '%s\n' "$samples" | awk -v a="$stopping" -v b="$started" '$1 >= a && $1 <= b' | grep -c .)
         echo "# restart window $(awk -v a="$stopping" -v b="$started" 'BEGIN { printf "%.0f", (b - a) * 1000 }') ms, $in_window samples in it"
         check_rc "samples taken while no daemon ran ($in_window)" 0 test "$in_window" -ge 1
@@ -132,13 +133,15 @@ check_eq "installed: the tested package again" "$new_version" "$installed"
 check_eq "active" active "$(ct systemctl is-active wstuned 2>&1)"
 pid_after=$(ct_unit_prop wstuned MainPID)
 check_rc "restarted: new MainPID ($pid_before -> $pid_after)" 0 test "$pid_after" != "$pid_before" -a "$pid_after" != 0
-check_eq "Version property changed to the new package's" "s \"$new_version\"" "$(ct_bus_prop Version 2>&1)"
+version_after=$(ct_bus_prop Version 2>&1)
+check_rc "Version property changed ($version_before -> $version_after)" 0 test "$version_before" != "$version_after"
+check_eq "Version property: the new package's" "s \"$new_version\"" "$version_after"
 check_match "the old daemon stopped cleanly on SIGTERM" 'wstuned\.service: Deactivated successfully' \
-        "$(ct_journal -u wstuned --since "@$t_upgrade" 2>&1)"
+        "$(ct_journal -q -u wstuned --since "@$t_upgrade" 2>&1)"
 check_match "journal: the new daemon ready with ws-server" "wstuned ${new_version//+/\\+} ready: profile ws-server" \
-        "$(ct_journal -u wstuned --since "@$t_upgrade" 2>&1)"
+        "$(ct_journal -q -u wstuned --since "@$t_upgrade" 2>&1)"
 check_eq "the new daemon changed no key (they were set already)" "" \
-        "$(ct_journal -u wstuned -o cat --since "@$t_upgrade" MESSAGE_ID="$(journal_id KEY_CHANGED)" 2>&1)"
+        "$(ct_journal -q -u wstuned -o cat --since "@$t_upgrade" MESSAGE_ID="$(journal_id KEY_CHANGED)" 2>&1)"
 check_eq "ws-server still active" 's "ws-server"' "$(ct_bus_prop ActiveProfile 2>&1)"
 state_after=$(ct cat /var/lib/wstuned/state.json)
 check_eq "state.json (active profile, baseline) unchanged" "$state_before" "$state_after"
@@ -168,9 +171,9 @@ check_eq "newer state: the kernel values still stay" "16384 16384 2" "$(ct_keys)
 check_eq "newer state: the file kept byte for byte" "$newer_state" "$(ct cat /var/lib/wstuned/state.json)"
 check_rc "newer state: not moved aside" 1 ct test -e /var/lib/wstuned/state.json.broken
 check_match "newer state: journal entry STATE_NEWER" 'Not applying any profile, state file left as it is: /var/lib/wstuned/state\.json: written by a newer wstuned' \
-        "$(ct_journal -u wstuned -o cat --since "@$t_upgrade" MESSAGE_ID="$(journal_id STATE_NEWER)" 2>&1)"
+        "$(ct_journal -q -u wstuned -o cat --since "@$t_upgrade" MESSAGE_ID="$(journal_id STATE_NEWER)" 2>&1)"
 check_match "newer state: journalctl -x explains it" 'Subject: State file written by a newer wstuned: nothing applied' \
-        "$(ct_journal -x -u wstuned --since "@$t_upgrade" 2>&1)"
+        "$(ct_journal -q -x -u wstuned --since "@$t_upgrade" 2>&1)"
 
 # Back to the version-1 file: ws-server applied again, as before.
 printf '%s\n' "$state_after" >"$ROOT/var/tmp/state.v1"
