@@ -9,10 +9,10 @@
 #include "bus-errors.h"
 #include "bus-manager.h"
 #include "config.h"
-#include "version.h"
 #include "journal.h"
 #include "manager.h"
 #include "polkit.h"
+#include "version.h"
 #include "watch.h"
 
 static const char *arg_root = NULL;

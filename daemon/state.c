@@ -137,17 +137,18 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                 return errorf(ret_error, -EINVAL, "%s: must be a JSON object", origin);
         /* The version before anything else: a newer file may well have fields this wstuned does not know,
          * and is not broken for that. */
-        if (json_get_integer(cJSON_GetObjectItemCaseSensitive(root, "version"), &version) && version > STATE_VERSION)
+        const cJSON *version_item = cJSON_GetObjectItemCaseSensitive(root, "version");
+        if (json_get_integer(version_item, &version) && version > STATE_VERSION)
                 return errorf(ret_error, -EPROTONOSUPPORT,
-                              "%s: written by a newer wstuned (state version %lld, this one reads %d): downgrade "
-                              "refused, nothing is applied or reverted until that wstuned is installed again or the "
-                              "file is moved away",
+                              "%s: written by a newer wstuned (state version %lld, this one reads %d): "
+                              "downgrade refused, nothing is applied or reverted until that wstuned is "
+                              "installed again or the file is moved away",
                               origin, version, STATE_VERSION);
         if ((bad = json_find_unknown_member(root, allowed)))
                 return errorf(ret_error, -EINVAL, "%s: %s: unknown field", origin, bad->string);
         if ((bad = json_find_duplicate_member(root)))
                 return errorf(ret_error, -EINVAL, "%s: %s: duplicate field", origin, bad->string);
-        if (!json_get_integer(cJSON_GetObjectItemCaseSensitive(root, "version"), &version) || version != STATE_VERSION)
+        if (!json_get_integer(version_item, &version) || version != STATE_VERSION)
                 return errorf(ret_error, -EINVAL, "%s: version: unsupported (expected %d)", origin, STATE_VERSION);
 
         c = cJSON_GetObjectItemCaseSensitive(root, "active_profile");
