@@ -21,9 +21,9 @@
 #include <wchar.h>
 
 #include "bus-errors.h"
-#include "config.h"
 #include "json.h"
 #include "util/util.h"
+#include "version.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
 #define ROW_COLUMNS_MAX 4u

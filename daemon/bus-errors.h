@@ -10,3 +10,5 @@
 #define WSTUNED_ERROR_NO_SUCH_PROFILE "io.wstune.wstuned1.Error.NoSuchProfile"
 #define WSTUNED_ERROR_NO_SUCH_KEY "io.wstune.wstuned1.Error.NoSuchKey"
 #define WSTUNED_ERROR_ACCESS_DENIED "io.wstune.wstuned1.Error.AccessDenied"
+/* Apply and Revert while the state file is a newer wstuned's (after a downgrade). */
+#define WSTUNED_ERROR_NEWER_STATE "io.wstune.wstuned1.Error.NewerState"

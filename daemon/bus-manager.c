@@ -7,9 +7,9 @@
 
 #include "bus-errors.h"
 #include "bus-manager.h"
-#include "config.h"
 #include "plan.h"
 #include "polkit.h"
+#include "version.h"
 #include "watch.h"
 
 #define APPLY_FLAG_DRY_RUN UINT64_C(1)
@@ -103,6 +103,8 @@ static int bus_error_from_manager(sd_bus_error *error, int r, const char *messag
                 return sd_bus_error_set(error, WSTUNED_ERROR_INVALID_PROFILE, msg);
         case -ENOENT:
                 return sd_bus_error_set(error, WSTUNED_ERROR_NO_SUCH_PROFILE, msg);
+        case -EPROTONOSUPPORT:
+                return sd_bus_error_set(error, WSTUNED_ERROR_NEWER_STATE, msg);
         default:
                 return sd_bus_error_set_errnof(error, r, "%s", msg);
         }

@@ -32,6 +32,7 @@
 #define WSTUNED_MESSAGE_BACKLOG_DROPS "f043b7204e0c4003a5aac28301a04f7a"
 #define WSTUNED_MESSAGE_CONNTRACK_GROWN "def8b70b9a984ddcaa75131d7c88accd"
 #define WSTUNED_MESSAGE_CONNTRACK_GROWTH_FAILED "84fad67e72ce431a968371aea3bd48d3"
+#define WSTUNED_MESSAGE_STATE_NEWER "b97596b38eeb44039e80dbcba9c09243"
 
 typedef enum LogEvent {
         EVENT_PROFILE_APPLIED,
@@ -57,6 +58,7 @@ typedef enum LogEvent {
         EVENT_BACKLOG_DROPS,      /* a listen drop counter went up */
         EVENT_CONNTRACK_GROWN,
         EVENT_CONNTRACK_GROWTH_FAILED,
+        EVENT_STATE_NEWER, /* state.json is a newer wstuned's: left alone, nothing applied */
         _EVENT_MAX,
 } LogEvent;
 

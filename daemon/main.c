@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "manager.h"
 #include "polkit.h"
+#include "version.h"
 #include "watch.h"
 
 static const char *arg_root = NULL;
@@ -141,8 +142,13 @@ static int run(void) {
                 goto out;
         }
 
-        (void) sd_notifyf(false, "READY=1\nSTATUS=Profile %s, state %s", m->profile ? m->profile->name : "(none)",
-                          manager_state_to_string(manager_state(m)));
+        if (m->state_newer)
+                /* systemctl status shows it next to the journal entry that explains it */
+                (void) sd_notify(false, "READY=1\nSTATUS=Nothing applied: the state file was written by a newer "
+                                        "wstuned (downgrade refused)");
+        else
+                (void) sd_notifyf(false, "READY=1\nSTATUS=Profile %s, state %s",
+                                  m->profile ? m->profile->name : "(none)", manager_state_to_string(manager_state(m)));
         log_info("wstuned %s ready: profile %s, state %s", WSTUNED_VERSION, m->profile ? m->profile->name : "(none)",
                  manager_state_to_string(manager_state(m)));
 

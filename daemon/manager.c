@@ -108,6 +108,7 @@ Manager *manager_free(Manager *m) {
         limits_forget_processes(m);
         profile_free(m->profile);
         state_done(&m->state);
+        free(m->state_newer_error);
         settings_done(&m->settings);
         paths_done(&m->paths);
         free(m->published_profile);
@@ -398,7 +399,16 @@ static int manager_prepare_state_dir(Manager *m, bool create) {
         return 0;
 }
 
+static int manager_refuse_newer_state(const Manager *m, char **ret_error) {
+        if (m->state_newer_error)
+                return errorf(ret_error, -EPROTONOSUPPORT, "%s", m->state_newer_error);
+        return errorf(ret_error, -EPROTONOSUPPORT, "%s: written by a newer wstuned: downgrade refused",
+                      m->paths.state_file);
+}
+
 int manager_save_state(Manager *m) {
+        if (m->state_newer)
+                return -EPROTONOSUPPORT;
         int r = manager_prepare_state_dir(m, true);
         if (r < 0)
                 return r;
@@ -589,6 +599,8 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
         unsigned counts[4] = {}; /* set, restored, pending, failed */
         int r;
 
+        if (m->state_newer)
+                return manager_refuse_newer_state(m, ret_error);
         if (!name || !name[0]) {
                 if (!m->profile)
                         return errorf(ret_error, -ENOENT, "no active profile; name one");
@@ -654,6 +666,8 @@ int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error) 
         unsigned counts[4] = {};
         int r;
 
+        if (m->state_newer)
+                return manager_refuse_newer_state(m, ret_error);
         r = plan_build(m, NULL, &plan);
         if (r < 0)
                 return r;
@@ -728,6 +742,18 @@ void manager_startup(Manager *m) {
                 log_error("Cannot make %s root's alone: %s", m->paths.state_dir, file_error_to_string(r));
 
         r = state_load(m->paths.state_file, &m->state, &error);
+        if (r == -EPROTONOSUPPORT) {
+                /* A downgrade. The file holds the only copy of the baseline (and maybe more that this version
+                 * cannot see): it stays as it is, and so do the kernel values. Applying a profile would record
+                 * a new baseline over it, so nothing is applied: the values the newer wstuned set stay, not
+                 * held, and Apply and Revert say why until the newer wstuned is back or the file is moved. */
+                log_event(EVENT_STATE_NEWER, EVENT_FIELDS(.error = EPROTONOSUPPORT),
+                          "Not applying any profile, state file left as it is: %s", strempty(error));
+                m->state_newer = true;
+                m->state_newer_error = TAKE_PTR(error);
+                m->state = (State) {};
+                return;
+        }
         if (r < 0) {
                 /* Keep the broken file for a human; start with an empty state. */
                 _cleanup_free_ char *aside = NULL;

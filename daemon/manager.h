@@ -77,6 +77,11 @@ typedef struct Manager {
         Paths paths;
         Settings settings;
         State state;
+        /* state.json was written by a newer wstuned (a downgrade): the file is left as it is and nothing is
+         * applied, reverted or saved until a restart finds a file this version reads. The parser's message
+         * saying so (NULL when it could not be kept). */
+        bool state_newer;
+        char *state_newer_error;
         Profile *profile; /* NULL when inactive */
         ManagedKey *keys;
         size_t n_keys;
@@ -135,7 +140,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 void manager_startup(Manager *m);
 
 /* Apply profile name (NULL or "" = the active one); dry_run changes nothing. Returns -ENOENT for an
- * unknown profile, -EINVAL (and friends) for an invalid one, with *ret_error saying why. */
+ * unknown profile, -EINVAL (and friends) for an invalid one, with *ret_error saying why. Apply and Revert
+ * return -EPROTONOSUPPORT while the state file is a newer wstuned's (state_newer). */
 int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Report *changes, char **ret_error);
 int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error);
 int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error);
@@ -156,7 +162,7 @@ ManagerState manager_state(const Manager *m);
 
 FightSettings manager_fight_settings(const Manager *m);
 
-/* Write the state (active profile, baseline) atomically. */
+/* Write the state (active profile, baseline) atomically; never over a newer wstuned's file (-EPROTONOSUPPORT). */
 int manager_save_state(Manager *m);
 /* Dot-form names of pending keys, NULL-terminated. */
 int manager_pending_keys(const Manager *m, char ***ret);

@@ -6,12 +6,12 @@
 #include <syslog.h>
 
 #include "bus-manager.h"
-#include "config.h"
 #include "journal.h"
 #include "metrics.h"
 #include "netstat.h"
 #include "pressure-watch.h"
 #include "sysctl.h"
+#include "version.h"
 
 int pressure_watch_start(Manager *m) {
         int r;

@@ -135,12 +135,21 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                 return r;
         if (!cJSON_IsObject(root))
                 return errorf(ret_error, -EINVAL, "%s: must be a JSON object", origin);
+        /* The version before anything else: a newer file may well have fields this wstuned does not know,
+         * and is not broken for that. */
+        const cJSON *version_item = cJSON_GetObjectItemCaseSensitive(root, "version");
+        if (json_get_integer(version_item, &version) && version > STATE_VERSION)
+                return errorf(ret_error, -EPROTONOSUPPORT,
+                              "%s: written by a newer wstuned (state version %lld, this one reads %d): "
+                              "downgrade refused, nothing is applied or reverted until that wstuned is "
+                              "installed again or the file is moved away",
+                              origin, version, STATE_VERSION);
         if ((bad = json_find_unknown_member(root, allowed)))
                 return errorf(ret_error, -EINVAL, "%s: %s: unknown field", origin, bad->string);
         if ((bad = json_find_duplicate_member(root)))
                 return errorf(ret_error, -EINVAL, "%s: %s: duplicate field", origin, bad->string);
-        if (!json_get_integer(cJSON_GetObjectItemCaseSensitive(root, "version"), &version) || version != 1)
-                return errorf(ret_error, -EINVAL, "%s: version: unsupported (expected 1)", origin);
+        if (!json_get_integer(version_item, &version) || version != STATE_VERSION)
+                return errorf(ret_error, -EINVAL, "%s: version: unsupported (expected %d)", origin, STATE_VERSION);
 
         c = cJSON_GetObjectItemCaseSensitive(root, "active_profile");
         if (c && !cJSON_IsNull(c)) {
@@ -246,7 +255,7 @@ int state_save(const char *path, const State *s) {
 
         if (!root)
                 return -ENOMEM;
-        if (!cJSON_AddNumberToObject(root, "version", 1) ||
+        if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION) ||
             !(s->active_profile ? cJSON_AddStringToObject(root, "active_profile", s->active_profile)
                                 : cJSON_AddNullToObject(root, "active_profile")) ||
             !(baseline = cJSON_AddObjectToObject(root, "baseline")) ||

@@ -11,6 +11,12 @@
 #define STATE_SIZE_MAX (1024u * 1024u)
 #define STATE_BASELINE_MAX 4096u
 
+/* The format this wstuned reads and writes ("version" in the file). A change an older wstuned could
+ * misread (a new field, another meaning) takes the next number. A file with a higher number was
+ * written by a newer wstuned, after a downgrade: state_parse() refuses it with -EPROTONOSUPPORT, and
+ * the caller must leave it as it is, as it holds the only copy of the baseline. */
+#define STATE_VERSION 1
+
 typedef struct BaselineEntry {
         char *path; /* sysctl path relative to /proc/sys */
         char *value;
@@ -33,6 +39,7 @@ typedef struct State {
 
 void state_done(State *s);
 
+/* -EPROTONOSUPPORT: written by a newer wstuned (see STATE_VERSION); -EINVAL: anything else wrong. */
 int state_parse(const char *origin, const char *buf, size_t size, State *ret, char **ret_error);
 /* A missing file is an empty state. */
 int state_load(const char *path, State *ret, char **ret_error);

@@ -66,5 +66,46 @@ check_eq "profile re-applied despite bad settings" 25 "$(in_ns sysctl -n net.ipv
 check_rc "revert" 0 wstunectl revert
 check_eq "fin_timeout original at the end" "$orig_fin" "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
 
+# A state file written by a newer wstuned (the package was downgraded) holds the only baseline: it is kept
+# byte for byte, not moved aside; nothing is applied at start, not even the settings' profile; Apply and
+# Revert are refused with a named error that says why; the journal entry has its own MESSAGE_ID.
+wstuned_stop
+STATE=$SB_ROOT/var/lib/wstuned/state.json
+printf '{ "profile": "ws-client" }\n' >"$SB_ROOT/etc/wstuned/wstuned.json"
+printf '{ "version": 2, "active_profile": "ws-client", "history": [],\n  "baseline": { "sysctl": { "net/ipv4/tcp_fin_timeout": "%s" } } }\n' \
+        "$orig_fin" >"$STATE"
+cp -p "$STATE" "$SB/state.newer"
+in_ns sysctl -qw net.ipv4.tcp_fin_timeout=44 # what the newer wstuned had set
+wstuned_start || exit 1
+newer="$STATE: written by a newer wstuned (state version 2, this one reads 1): downgrade refused, nothing is applied or reverted until that wstuned is installed again or the file is moved away"
+check_eq "newer state: no profile applied at start" 's "inactive"' "$(bus_prop State)"
+check_eq "newer state: the kernel value stays" 44 "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
+check_rc "newer state: wstunectl apply fails (exit 2)" 2 wstunectl apply ws-client
+check_eq "newer state: wstunectl says why" "wstunectl: $newer" "$OUT"
+check_rc "newer state: Apply fails" 1 bus_send Apply string:ws-client uint64:0
+check_match "newer state: Apply's error is NewerState" "^Error io\.wstune\.wstuned1\.Error\.NewerState: " "$OUT"
+check_rc "newer state: wstunectl revert fails (exit 2)" 2 wstunectl revert
+check_eq "newer state: revert says why" "wstunectl: $newer" "$OUT"
+check_eq "newer state: the kernel value still stays" 44 "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
+check_rc "newer state: the file is kept byte for byte" 0 cmp "$SB/state.newer" "$STATE"
+check_rc "newer state: and not moved aside" 1 test -e "$STATE.broken"
+if [ "$SB_JOURNAL" = 1 ]; then
+        entry=$(sb_journal -o json MESSAGE_ID=b97596b38eeb44039e80dbcba9c09243)
+        check_match "newer state: journal entry (STATE_NEWER) with the message" \
+                '"MESSAGE":"Not applying any profile, state file left as it is: [^"]*state version 2, this one reads 1' \
+                "$entry"
+        check_match "newer state: journal entry at PRIORITY=3 (err)" '"PRIORITY":"3"' "$entry"
+fi
+# The way out the message names: the file moved away, wstuned starts afresh with the settings' profile.
+wstuned_stop
+mv "$STATE" "$SB/state.moved"
+wstuned_start || exit 1
+check_eq "file moved away: the settings' profile is applied" 's "ws-client"' "$(bus_prop ActiveProfile)"
+check_eq "file moved away: its value (the /etc override)" 25 "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
+check_rc "file moved away: revert" 0 wstunectl revert
+check_eq "file moved away: the original is lost (the baseline was in the newer file)" 44 \
+        "$(in_ns sysctl -n net.ipv4.tcp_fin_timeout)"
+in_ns sysctl -qw net.ipv4.tcp_fin_timeout="$orig_fin"
+
 check_host_unchanged
 test_finish

@@ -803,6 +803,54 @@ START_TEST(test_startup_broken_state) {
 }
 END_TEST
 
+/* A state file from a newer wstuned (the package was downgraded) is the only record of the baseline: it stays
+ * byte for byte, nothing is applied at start (not the settings' profile either, whose Apply would record
+ * a new baseline over it), and Apply, Revert and any save are refused with the parser's message. */
+START_TEST(test_startup_newer_state) {
+        static const char newer[] = "{\n  \"version\": 2,\n  \"active_profile\": \"server\",\n"
+                                    "  \"baseline\": { \"sysctl\": { \"net/core/somaxconn\": \"1024\" } },\n"
+                                    "  \"history\": []\n}\n";
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *state = path_in(root, "var/lib/wstuned/state.json"), *error = NULL, *expected = NULL;
+        _cleanup_free_ char *content = NULL;
+        struct stat st;
+
+        tree_write(root, "var/lib/wstuned/state.json", newer);
+        ck_assert_int_eq(chmod(state, 0644), 0); /* not made 0600 either: that would be a rewrite */
+        tree_write(root, "etc/wstuned/wstuned.json", "{\"profile\":\"client\"}");
+        manager_startup(m);
+
+        ck_assert(m->state_newer);
+        ck_assert_ptr_null(m->profile);
+        ck_assert_int_eq(manager_state(m), MANAGER_STATE_INACTIVE);
+        ck_assert_uint_eq(m->state.n_baseline, 0);
+        assert_tree_untouched();
+        ck_assert(!tree_exists(root, "var/lib/wstuned/state.json.broken"));
+
+        ck_assert_int_ge(asprintf(&expected,
+                                  "%s: written by a newer wstuned (state version 2, this one reads 1): downgrade "
+                                  "refused, nothing is applied or reverted until that wstuned is installed again or "
+                                  "the file is moved away",
+                                  state),
+                         0);
+        ck_assert_int_eq(manager_apply(m, "server", false, 0, &changes, &error), -EPROTONOSUPPORT);
+        ck_assert_pstr_eq(error, expected);
+        ck_assert_int_eq(manager_apply(m, "client", true, 0, &changes, &error), -EPROTONOSUPPORT);
+        ck_assert_pstr_eq(error, expected);
+        ck_assert_int_eq(manager_revert(m, 0, &changes, &error), -EPROTONOSUPPORT);
+        ck_assert_pstr_eq(error, expected);
+        ck_assert_uint_eq(changes.n, 0);
+        ck_assert_int_eq(manager_save_state(m), -EPROTONOSUPPORT);
+
+        content = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_pstr_eq(content, newer);
+        ck_assert_int_eq(stat(state, &st), 0);
+        ck_assert_int_eq(st.st_mode & 07777, 0644);
+        assert_tree_untouched();
+        ck_assert_ptr_null(m->profile);
+}
+END_TEST
+
 START_TEST(test_unknown_profile) {
         _cleanup_(report_done) Report changes = {};
         _cleanup_free_ char *error = NULL;
@@ -1228,6 +1276,7 @@ static Suite *manager_suite(void) {
         tcase_add_test(tc, test_startup_removes_temp_files);
         tcase_add_test(tc, test_startup_from_settings);
         tcase_add_test(tc, test_startup_broken_state);
+        tcase_add_test(tc, test_startup_newer_state);
         tcase_add_test(tc, test_revert_without_profile);
         tcase_add_test(tc, test_reload);
         suite_add_tcase(s, tc);

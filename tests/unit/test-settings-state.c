@@ -177,7 +177,6 @@ static const StateCase state_cases[] = {
         { "{\"version\":1,\"baseline\":{\"sysctl\":{\"a/b\":\"\\u0000\"}}}", "s.json:1:43: \\u0000 is not allowed in strings" },
         { "[]", "s.json: must be a JSON object" },
         { "{}", "s.json: version: unsupported (expected 1)" },
-        { "{\"version\":2}", "s.json: version: unsupported (expected 1)" },
         { "{\"version\":\"1\"}", "s.json: version: unsupported (expected 1)" },
         { "{\"version\":1.5}", "s.json: version: unsupported (expected 1)" },
         { "{\"version\":1,\"profile\":\"a\"}", "s.json: profile: unknown field" },
@@ -225,6 +224,59 @@ START_TEST(test_state_parse) {
                 ck_assert_str_eq(s.baseline[i].path, c->baseline[i][0]);
                 ck_assert_str_eq(s.baseline[i].value, c->baseline[i][1]);
                 ck_assert_str_eq(state_baseline_get(&s, c->baseline[i][0]), c->baseline[i][1]);
+        }
+}
+END_TEST
+
+/* The state file's version. A newer wstuned's file (after a downgrade) is refused with its own error, so the
+ * daemon keeps it rather than moving it aside as broken, and its own fields are not judged; a version that
+ * no wstuned writes, or none, is a broken file. */
+#define NEWER(v)                                                                                                 \
+        "s.json: written by a newer wstuned (state version " v ", this one reads 1): downgrade refused, nothing " \
+        "is applied or reverted until that wstuned is installed again or the file is moved away"
+#define UNSUPPORTED "s.json: version: unsupported (expected 1)"
+
+static const struct {
+        const char *text;
+        int r;
+        const char *error;
+} state_version_cases[] = {
+        { "{\"version\":1}", 0 },
+        { "{\"version\":1.0}", 0 },
+        { "{\"version\":2}", -EPROTONOSUPPORT, NEWER("2") },
+        { "{\"version\":3,\"baseline\":{\"sysctl\":{\"net/core/somaxconn\":\"4096\"}}}", -EPROTONOSUPPORT,
+          NEWER("3") },
+        /* fields this version does not know, in a newer file: not a reason to call it broken */
+        { "{\"history\":[],\"version\":2,\"baseline\":{\"sysctl\":{},\"nofile\":{}}}", -EPROTONOSUPPORT,
+          NEWER("2") },
+        { "{\"version\":2.0,\"active_profile\":{\"name\":\"ws-server\"}}", -EPROTONOSUPPORT, NEWER("2") },
+        { "{\"version\":9007199254740991}", -EPROTONOSUPPORT, NEWER("9007199254740991") },
+        /* the same fields in a version-1 file are errors */
+        { "{\"history\":[],\"version\":1}", -EINVAL, "s.json: history: unknown field" },
+        { "{\"version\":1,\"active_profile\":{\"name\":\"ws-server\"}}", -EINVAL,
+          "s.json: active_profile: not a valid profile name" },
+        { "{}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":null}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":0}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":-2}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":2.5}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":\"2\"}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":[2]}", -EINVAL, UNSUPPORTED },
+        { "{\"version\":1e300}", -EINVAL, UNSUPPORTED }, /* not an integer a double holds exactly */
+        { "{\"version\":2}}", -EINVAL, "s.json:1:14: unexpected data after the JSON value" },
+        { "[{\"version\":2}]", -EINVAL, "s.json: must be a JSON object" },
+};
+
+START_TEST(test_state_version) {
+        const char *text = state_version_cases[_i].text;
+        _cleanup_(state_done) State s = {};
+        _cleanup_free_ char *error = NULL;
+
+        ck_assert_int_eq(state_parse("s.json", text, strlen(text), &s, &error), state_version_cases[_i].r);
+        ck_assert_pstr_eq(error, state_version_cases[_i].error);
+        if (state_version_cases[_i].r < 0) {
+                ck_assert_ptr_null(s.active_profile);
+                ck_assert_uint_eq(s.n_baseline, 0);
         }
 }
 END_TEST
@@ -388,6 +440,17 @@ START_TEST(test_state_load) {
         ck_assert_msg(strncmp(error, expected, strlen(expected)) == 0, "%s", error);
         free(TAKE_PTR(expected));
 
+        /* a newer wstuned's file: its own error, naming the file */
+        tree_write(dir, "newer.json", "{\"version\":2,\"active_profile\":\"ws-server\"}\n");
+        free(TAKE_PTR(bad));
+        bad = path_in(dir, "newer.json");
+        ck_assert_int_eq(state_load(bad, &s, &error), -EPROTONOSUPPORT);
+        ck_assert_int_ge(asprintf(&expected, "%s: written by a newer wstuned (state version 2, this one reads 1)", bad),
+                         0);
+        ck_assert_msg(strncmp(error, expected, strlen(expected)) == 0, "%s", error);
+        ck_assert_ptr_null(s.active_profile);
+        free(TAKE_PTR(expected));
+
         ck_assert_int_eq(state_load(dir, &s, &error), -EISDIR);
         ck_assert_int_ge(asprintf(&expected, "%s: Is a directory", dir), 0);
         ck_assert_str_eq(error, expected);
@@ -406,6 +469,7 @@ static Suite *settings_state_suite(void) {
 
         tc = tcase_create("state");
         tcase_add_loop_test(tc, test_state_parse, 0, ELEMENTSOF(state_cases));
+        tcase_add_loop_test(tc, test_state_version, 0, ELEMENTSOF(state_version_cases));
         tcase_add_test(tc, test_state_baseline_ops);
         tcase_add_loop_test(tc, test_state_parse_cap, 0, ELEMENTSOF(state_cap_cases));
         tcase_add_test(tc, test_state_round_trip);

@@ -10,7 +10,10 @@
 #                        build command, tools/build-deb.sh)
 # Environment: WSTUNED_SOURCE, WSTUNED_BUILD (meson test sets both),
 #   WSTUNED_SYSTEM_SCENARIOS="10 40"   run only the scenarios with these number prefixes,
-#   WSTUNED_SYSTEM_KEEP=1              keep the work directory (rootfs, logs) for a post mortem.
+#   WSTUNED_SYSTEM_KEEP=1              keep the work directory (rootfs, logs) for a post mortem,
+#   WSTUNED_UPGRADE_FROM=REV           85-upgrade upgrades from the package of git revision REV (built
+#                                      with its own tools/build-deb.sh) instead of this tree built as
+#                                      an older version.
 set -u
 CT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${WSTUNED_SOURCE:=$(cd "$CT_DIR/../../.." && pwd)}"
