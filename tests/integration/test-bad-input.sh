@@ -128,7 +128,8 @@ row "Get(as, s): one argument too many" $INVALID "" M Get ass 1 net.core.somaxco
 row "Get(ai)" $INVALID "" M Get ai 1 5
 row "Get of 1025 keys" $INVALID 'too many keys: at most 1024' M Get as 1025 "${K1025[@]}"
 row "Get of 100000 keys" $INVALID 'too many keys: at most 1024' M Get as 100000 "${K100000[@]}"
-row "Get of 4000000 empty keys (a 32 MB message)" $INVALID 'too many keys: at most 1024' M Get as @4000000 ""
+# sd-bus checks every string of a message before the daemon sees it: 4 million of them take long under memcheck
+BUS_CALL_TIMEOUT_SEC=300 row "Get of 4000000 empty keys (a 32 MB message)" $INVALID 'too many keys: at most 1024' M Get as @4000000 ""
 row "Get of 1024 keys, the most" "reply a(ssss)" "" M Get as 1024 "${K1024[@]}"
 row "Get of a 1 MB key" $INVALID '"k{80}\.\.\.": key name too long$' M Get as 1 "@1048576*k"
 row "Get of an empty key" $INVALID 'empty key name' M Get as 1 ""
