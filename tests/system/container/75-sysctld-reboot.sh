@@ -7,7 +7,7 @@
 #
 # systemd-sysctl.service runs in the container (its condition is a writable /proc/sys/net/, which
 # --private-network gives); its writes outside /proc/sys/net fail on the read-only /proc/sys and are ignored.
-local state orig_somaxconn orig_backlog boot_before boot_after line
+local orig_somaxconn orig_backlog boot_before boot_after line
 local conf=/etc/sysctl.d/60-gce-network-security.conf
 state_value() { sed -n "s|.*\"$1\":[[:space:]]*\"\([^\"]*\)\".*|\1|p" "$ROOT/var/lib/wstuned/state.json"; }
 somaxconn_is() { [ "$(ct sysctl -n net.core.somaxconn)" = "$1" ]; }
@@ -48,7 +48,7 @@ check_match "drift entry: the message" "drifted from 16384 to 1024 and was set b
 if ct_reboot; then pass "power off and boot again"; else fail "power off and boot again" "$(tail -n 20 "$WORK/nspawn.log")"; fi
 boot_after=$(ct cat /proc/sys/kernel/random/boot_id)
 check_match "a new boot id" '^[0-9a-f-]{36}$' "$boot_after"
-[ "$boot_after" != "$boot_before" ] && pass "the boot id changed" || fail "the boot id changed" "$boot_after"
+if [ "$boot_after" != "$boot_before" ]; then pass "the boot id changed"; else fail "the boot id changed" "$boot_after"; fi
 check_eq "systemd-sysctl ran at boot" active "$(ct systemctl is-active systemd-sysctl 2>&1)"
 check_eq "ws-server applied at boot" 16384 "$(ct sysctl -n net.core.somaxconn)"
 check_match "state file: the new boot id" "\"boot_id\":[[:space:]]*\"$boot_after\"" \
