@@ -272,7 +272,7 @@ static char *key_conflict_note(const SysctldConfig *c, const ManagedKey *k) {
 }
 
 /* The sysctl.d line that sets the key at path to value (normalised), as a journal entry names it: the fields
- * go to *fields, the text to append to the message to *ret_text ("" when no file does). */
+ * go to *fields, the text to append to the message to *ret_text (NULL when no file does). */
 static void conflict_describe(const SysctldConfig *c, const char *path, const char *value, bool secret,
                               EventFields *fields, char **ret_text) {
         _cleanup_free_ char *set = NULL;
@@ -296,8 +296,8 @@ static void key_refresh_for(ManagedKey *k, Caller *caller) {
 }
 
 /* The state of a key, with the note of a sysctl.d file that sets it to another value: "ok (also set to 1 by
- * /etc/sysctl.d/60-gce-network-security.conf:12)". The D-Bus rows keep their four columns; the state is still
- * the first word. */
+ * /etc/sysctl.d/60-gce-network-security.conf:12)". The D-Bus rows keep their four columns; the state is the
+ * text before " (also set". */
 static char *key_verdict_noted(const SysctldConfig *c, const ManagedKey *k, char *buf, size_t size) {
         _cleanup_free_ char *note = key_conflict_note(c, k);
         const char *verdict = key_verdict(k, buf, size);
