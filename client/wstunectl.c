@@ -286,18 +286,21 @@ static int rows_read(sd_bus_message *m, size_t n_columns, Rows *ret) {
         return 0;
 }
 
-/* How a column is called in the table header and in JSON, and whether its cells are coloured by value. */
+/* How a column is called in the table header and in JSON, whether its cells are coloured by value, and whether
+ * they may carry a note after the value (a key's state: "ok (also set to 1 by /etc/sysctl.d/x.conf:3)"), which
+ * JSON gives as a "note" member of its own. */
 typedef struct Column {
         const char *header;
         const char *field;
         bool colored;
+        bool noted;
 } Column;
 
 static const Column key_columns[] = {
         { .header = "KEY", .field = "key" },
         { .header = "CURRENT", .field = "current" },
         { .header = "DESIRED", .field = "desired" },
-        { .header = "STATE", .field = "state", .colored = true },
+        { .header = "STATE", .field = "state", .colored = true, .noted = true },
 };
 
 static const Column change_columns[] = {
@@ -311,7 +314,7 @@ static const Column finding_columns[] = {
         { .header = "ITEM", .field = "item" },
         { .header = "EXPECTED", .field = "expected" },
         { .header = "ACTUAL", .field = "actual" },
-        { .header = "VERDICT", .field = "verdict", .colored = true },
+        { .header = "VERDICT", .field = "verdict", .colored = true, .noted = true },
 };
 
 static const Column profile_columns[] = {
@@ -343,13 +346,30 @@ static const struct {
         { "warn", ANSI_YELLOW },       { "critical", ANSI_RED }, /* pressure levels */
 };
 
+/* The note wstuned puts after a key's state when a sysctl.d file sets the key to another value. */
+#define STATE_NOTE_START " (also set "
+
+/* The length of the value without such a note. */
+static size_t state_length(const char *value) {
+        const char *note = strstr(value, STATE_NOTE_START);
+        size_t n = note ? (size_t) (note - value) : strlen(value);
+
+        return note && value[strlen(value) - 1] == ')' ? n : strlen(value);
+}
+
+/* Whether a state or verdict is value, a note after it aside. */
+static bool state_is(const char *state, const char *value) {
+        size_t n = state_length(state);
+        return strlen(value) == n && strncmp(state, value, n) == 0;
+}
+
 static const char *value_color(const char *value) {
         if (!arg_color)
                 return NULL;
         if (startswith(value, "error"))
                 return ANSI_RED;
         for (size_t i = 0; i < ELEMENTSOF(value_colors); i++)
-                if (streq(value, value_colors[i].value))
+                if (state_is(value, value_colors[i].value))
                         return value_colors[i].color;
         return NULL;
 }
@@ -467,7 +487,19 @@ static int json_add_rows(cJSON *object, const char *name, const Column *columns,
                 if (!row)
                         return -ENOMEM;
                 for (size_t c = 0; c < rows->n_columns; c++) {
-                        r = json_add(row, columns[c].field, json_string_or_null(rows_get(rows, i)[c]));
+                        const char *cell = rows_get(rows, i)[c];
+                        if (columns[c].noted && cell) {
+                                /* "ok (also set to 1 by F:L)": "state": "ok", "note": "also set to 1 by F:L" */
+                                size_t n = state_length(cell), len = strlen(cell);
+                                _cleanup_free_ char *value = strndup(cell, n);
+                                _cleanup_free_ char *note = cell[n] ? strndup(cell + n + 2, len - n - 3) : NULL;
+                                if (!value || (cell[n] && !note))
+                                        return -ENOMEM;
+                                r = json_add(row, columns[c].field, json_string_or_null(value));
+                                if (r >= 0)
+                                        r = json_add(row, "note", note ? cJSON_CreateString(note) : cJSON_CreateNull());
+                        } else
+                                r = json_add(row, columns[c].field, json_string_or_null(cell));
                         if (r < 0)
                                 return r;
                 }
@@ -1113,7 +1145,7 @@ static int verb_verify(sd_bus *bus, char **args) {
         if (r != EXIT_STATUS_OK)
                 return r;
         for (size_t i = 0; i < findings.n; i++)
-                if (!streq(rows_get(&findings, i)[3], "ok"))
+                if (!state_is(rows_get(&findings, i)[3], "ok"))
                         failed++;
 
         pager_open();

@@ -127,6 +127,10 @@ void log_event(LogEvent event, const EventFields *f, const char *fmt, ...) {
                 iov_add(iov, bufs, &n, "WSTUNED_COUNTER=%s", f->counter);
         if (f->delta > 0)
                 iov_add(iov, bufs, &n, "WSTUNED_DELTA=%llu", (unsigned long long) f->delta);
+        if (f->conflict_file)
+                iov_add(iov, bufs, &n, "WSTUNED_CONFLICT_FILE=%s", f->conflict_file);
+        if (f->conflict_line > 0)
+                iov_add(iov, bufs, &n, "WSTUNED_CONFLICT_LINE=%u", f->conflict_line);
 
         (void) sd_journal_sendv(iov, (int) n);
         for (size_t i = 0; i < n; i++)

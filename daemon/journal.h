@@ -77,6 +77,8 @@ typedef struct EventFields {
         const char *ratio;    /* pressure: used / limit, formatted */
         const char *counter;  /* drop counter that went up */
         uint64_t delta;       /* by how much; 0 = none */
+        const char *conflict_file; /* the sysctl.d file that sets the key to the value found */
+        unsigned conflict_line;    /* its line; 0 = none */
         int priority;         /* overrides the event's priority when > 0 */
 } EventFields;
 

@@ -107,6 +107,7 @@ Manager *manager_free(Manager *m) {
         pressure_watch_stop(m);
         limits_forget_processes(m);
         profile_free(m->profile);
+        sysctld_cache_done(&m->sysctld);
         state_done(&m->state);
         free(m->state_newer_error);
         settings_done(&m->settings);
@@ -224,6 +225,69 @@ static const char *value_text(bool secret, const char *value) {
         return secret ? HIDDEN_VALUE : strempty(value);
 }
 
+/* ---- who else sets a key: sysctl.d ----
+ *
+ * systemd-sysctl writes the sysctl.d values at boot, and again whenever someone runs it or `sysctl --system`;
+ * wstuned then sets its own values back. Get and Verify say which file sets a managed key to a value that does
+ * not hold, the journal says which file set the value a drift or an Apply found. The files are read again only
+ * when a stat() of their directories or of themselves shows a change, and only here: never per poll. */
+
+/* The sysctl.d configuration, read again when it changed; NULL when it could never be read. */
+static const SysctldConfig *manager_sysctld(Manager *m) {
+        int before = m->sysctld.error;
+        int r = sysctld_cache_refresh(&m->sysctld, m->paths.root);
+
+        if (r < 0 && -r != before)
+                log_error("Cannot read the sysctl.d files: %s", strerror(-r));
+        return m->sysctld.loaded ? &m->sysctld.config : NULL;
+}
+
+/* The line that sets the key at path at boot, and its value normalised (*ret_value, NULL when it is not a value
+ * wstuned can compare: empty, too long). NULL when nothing sets the key. */
+static const SysctldAssignment *sysctld_setting(const SysctldConfig *c, const char *path, char **ret_value) {
+        const SysctldAssignment *a = c ? sysctld_lookup(c, path) : NULL;
+        const char *reason;
+
+        *ret_value = NULL;
+        if (a && sysctl_value_normalize(a->value, ret_value, &reason) < 0)
+                *ret_value = NULL;
+        return a;
+}
+
+/* " (also set to VALUE by FILE:LINE)" when a sysctl.d file sets the managed key to a value that does not hold
+ * for the profile (for a key only root may read, without the value); NULL when none does. */
+static char *key_conflict_note(const SysctldConfig *c, const ManagedKey *k) {
+        _cleanup_free_ char *value = NULL;
+        const SysctldAssignment *a;
+        char *note;
+
+        if (k->spec->policy == KEY_POLICY_IGNORE)
+                return NULL;
+        a = sysctld_setting(c, k->spec->path, &value);
+        if (!a || !value || sysctl_value_matches(value, k->spec->value, key_match(k->spec)))
+                return NULL;
+        if (k->secret ? asprintf(&note, " (also set by %s:%u)", a->file, a->line) < 0
+                      : asprintf(&note, " (also set to %s by %s:%u)", value, a->file, a->line) < 0)
+                return NULL;
+        return note;
+}
+
+/* The sysctl.d line that sets the key at path to value (normalised), as a journal entry names it: the fields
+ * go to *fields, the text to append to the message to *ret_text (NULL when no file does). */
+static void conflict_describe(const SysctldConfig *c, const char *path, const char *value, bool secret,
+                              EventFields *fields, char **ret_text) {
+        _cleanup_free_ char *set = NULL;
+        const SysctldAssignment *a = value ? sysctld_setting(c, path, &set) : NULL;
+
+        *ret_text = NULL;
+        if (!a || !set || !sysctl_value_matches(value, set, SYSCTL_MATCH_EXACT))
+                return;
+        fields->conflict_file = a->file;
+        fields->conflict_line = a->line;
+        if (asprintf(ret_text, "; %s:%u sets it to %s", a->file, a->line, value_text(secret, value)) < 0)
+                *ret_text = NULL;
+}
+
 /* Read a managed key for a caller: one that only root may read is not read again for anyone else (its
  * state stays the poll's). */
 static void key_refresh_for(ManagedKey *k, Caller *caller) {
@@ -232,9 +296,25 @@ static void key_refresh_for(ManagedKey *k, Caller *caller) {
                 key_refresh(k, now_usec());
 }
 
-static int key_report(const ManagedKey *k, Report *entries, char *buf, size_t size) {
-        return report_add_secret(entries, k->secret, k->spec->name, k->actual, k->spec->value,
-                                 key_verdict(k, buf, size));
+/* The state of a key, with the note of a sysctl.d file that sets it to another value: "ok (also set to 1 by
+ * /etc/sysctl.d/60-gce-network-security.conf:12)". The D-Bus rows keep their four columns; the state is the
+ * text before " (also set". */
+static char *key_verdict_noted(const SysctldConfig *c, const ManagedKey *k, char *buf, size_t size) {
+        _cleanup_free_ char *note = key_conflict_note(c, k);
+        const char *verdict = key_verdict(k, buf, size);
+        char *s;
+
+        if (asprintf(&s, "%s%s", verdict, strempty(note)) < 0)
+                return NULL;
+        return s;
+}
+
+static int key_report(const SysctldConfig *c, const ManagedKey *k, Report *entries, char *buf, size_t size) {
+        _cleanup_free_ char *state = key_verdict_noted(c, k, buf, size);
+
+        if (!state)
+                return -ENOMEM;
+        return report_add_secret(entries, k->secret, k->spec->name, k->actual, k->spec->value, state);
 }
 
 ManagerState manager_state(const Manager *m) {
@@ -406,6 +486,88 @@ static int manager_refuse_newer_state(const Manager *m, char **ret_error) {
                       m->paths.state_file);
 }
 
+/* ---- the baseline across reboots ----
+ *
+ * A reboot resets every sysctl to the kernel's default, and systemd-sysctl then applies sysctl.d; wstuned starts
+ * after it (wstuned.service is ordered after systemd-sysctl.service). So what a key holds before wstuned's first
+ * write in a boot is the value that boot would have without wstuned, and that, not what an earlier boot had
+ * (another kernel, other sysctl.d files, the image's build machine), is what Revert must put back.
+ *
+ * The state file keeps the boot id (/proc/sys/kernel/random/boot_id) the baseline belongs to. At the first Apply
+ * or Revert of another boot, every baseline key present then takes its current value as its original; a key
+ * absent then (its module not loaded) keeps the earlier boot's value, marked as such, until it appears: the
+ * value it appears with becomes its original (key_apply_late(), and grow_key() for the conntrack table). Such a
+ * key was not written by wstuned in this boot, since every write takes the original first. A state file of an
+ * older version has no boot id: when it was written after this boot began (a package upgrade restarting the
+ * daemon) it is this boot's, else an earlier one's. When the boot id cannot be read nothing is taken again. */
+
+/* The running kernel's boot id, or NULL when it cannot be read. */
+static char *manager_boot_id(const Manager *m) {
+        _cleanup_free_ char *path = proc_path(m, "kernel/random/boot_id"), *text = NULL;
+        size_t size;
+
+        if (!path || read_file_full(path, 64, &text, &size) < 0)
+                return NULL;
+        text[strcspn(text, "\n")] = '\0';
+        if (!boot_id_is_valid(text))
+                return NULL;
+        return TAKE_PTR(text);
+}
+
+/* When this boot began, in CLOCK_REALTIME seconds: the clock's time now less the time since boot. */
+static int64_t boot_time_realtime(void) {
+        struct timespec now, up;
+
+        if (clock_gettime(CLOCK_REALTIME, &now) < 0 || clock_gettime(CLOCK_BOOTTIME, &up) < 0)
+                return -1;
+        return (int64_t) now.tv_sec - (int64_t) up.tv_sec;
+}
+
+/* A state file without a boot id (an older version) that was written after this boot began is this boot's. */
+static void manager_adopt_legacy_state(Manager *m) {
+        _cleanup_free_ char *boot = NULL;
+        struct stat st;
+        int64_t booted;
+
+        if (m->state.boot_id || m->state.n_baseline == 0 || stat(m->paths.state_file, &st) < 0)
+                return;
+        booted = boot_time_realtime();
+        if (booted < 0 || (int64_t) st.st_mtim.tv_sec < booted || !(boot = manager_boot_id(m)))
+                return;
+        (void) state_set_boot_id(&m->state, boot);
+}
+
+/* Apply the rule above before an Apply or a Revert plans anything: in memory, saved with the plan. Returns how
+ * many originals were taken again. */
+static unsigned manager_baseline_refresh(Manager *m) {
+        _cleanup_free_ char *boot = manager_boot_id(m);
+        unsigned taken = 0, kept = 0;
+
+        if (boot && !streq_ptr(m->state.boot_id, boot)) {
+                state_baseline_mark_earlier_boot(&m->state, NULL);
+                if (state_set_boot_id(&m->state, boot) < 0)
+                        return 0;
+        }
+        for (size_t i = 0; i < m->state.n_baseline; i++) {
+                BaselineEntry *b = &m->state.baseline[i];
+                _cleanup_free_ char *path = NULL, *now = NULL;
+
+                if (!b->earlier_boot)
+                        continue;
+                path = proc_path(m, b->path);
+                if (!path || sysctl_read(path, &now) < 0 || state_baseline_set(&m->state, b->path, now) < 0) {
+                        kept++; /* absent (or not text): the earlier boot's value stays, marked */
+                        continue;
+                }
+                taken++;
+        }
+        if (taken > 0 || kept > 0)
+                log_info("Baseline of boot %s: %u original%s taken again as this boot has them, %u of an earlier boot "
+                         "kept until the key appears",
+                         strempty(m->state.boot_id), taken, taken == 1 ? "" : "s", kept);
+        return taken;
+}
+
 int manager_save_state(Manager *m) {
         if (m->state_newer)
                 return -EPROTONOSUPPORT;
@@ -485,11 +647,14 @@ static const char *step_run(Manager *m, const char *profile, Step *s, uid_t call
                 state_baseline_remove(&m->state, s->path);
                 return "restore";
         }
-        log_event(EVENT_KEY_CHANGED,
-                  EVENT_FIELDS(.profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target),
-                               .actual = value_shown(s->secret, s->current), .caller = caller),
-                  "%s changed from %s to %s (profile %s)", s->name, value_text(s->secret, s->current),
-                  value_text(s->secret, s->target), profile);
+        /* at boot, and at any Apply: the value wstuned replaces may be what a sysctl.d file set */
+        EventFields fields = { .profile = profile, .key = s->name, .expected = value_shown(s->secret, s->target),
+                               .actual = value_shown(s->secret, s->current), .caller = caller };
+        _cleanup_free_ char *conflict = NULL;
+        conflict_describe(m->sysctld.loaded ? &m->sysctld.config : NULL, s->path, s->current, s->secret, &fields,
+                          &conflict);
+        log_event(EVENT_KEY_CHANGED, &fields, "%s changed from %s to %s (profile %s)%s", s->name,
+                  value_text(s->secret, s->current), value_text(s->secret, s->target), profile, strempty(conflict));
         return "set";
 }
 
@@ -544,7 +709,8 @@ static int plan_execute(Manager *m, Plan *plan, const char *profile, uid_t calle
 
         for (size_t i = 0; i < plan->n; i++) {
                 Step *s = &plan->steps[i];
-                if (s->action != ACTION_SET || !s->current || s->error || state_baseline_get(&m->state, s->path))
+                if (s->action != ACTION_SET || !s->current || s->error ||
+                    state_baseline_get_this_boot(&m->state, s->path))
                         continue;
                 r = state_baseline_set(&m->state, s->path, s->current);
                 if (r == -EILSEQ) {
@@ -615,6 +781,11 @@ int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Repo
                 return r;
         }
 
+        /* the originals of another boot are taken again before anything uses them (limits_check() does) */
+        (void) manager_baseline_refresh(m);
+        if (!dry_run)
+                (void) manager_sysctld(m); /* the journal names the sysctl.d file of each value replaced */
+
         /* limits that would lock users out refuse the whole profile, before anything is written */
         r = limits_check(m, p, ret_error);
         if (r < 0) {
@@ -668,6 +839,7 @@ int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error) 
 
         if (m->state_newer)
                 return manager_refuse_newer_state(m, ret_error);
+        (void) manager_baseline_refresh(m);
         r = plan_build(m, NULL, &plan);
         if (r < 0)
                 return r;
@@ -761,8 +933,11 @@ void manager_startup(Manager *m) {
                         (void) rename(m->paths.state_file, aside);
                 log_error("Ignoring unreadable state, moved to %s: %s", strempty(aside), error ?: strerror(-r));
                 m->state = (State) {};
-        } else if (stat(m->paths.state_file, &st) >= 0 && (st.st_mode & 07777) != 0600)
-                (void) manager_save_state(m); /* an older version's 0644 file becomes root's alone */
+        } else {
+                manager_adopt_legacy_state(m);
+                if (stat(m->paths.state_file, &st) >= 0 && (st.st_mode & 07777) != 0600)
+                        (void) manager_save_state(m); /* an older version's 0644 file becomes root's alone */
+        }
 
         const char *name = m->state.active_profile ?: m->settings.profile;
         if (!name) {
@@ -796,14 +971,18 @@ int manager_get(Manager *m, char *const *keys, Caller *caller, Report *entries, 
                               MANAGER_GET_KEYS_MAX);
 
         if (!keys || !keys[0]) {
+                const SysctldConfig *c = m->n_keys > 0 ? manager_sysctld(m) : NULL;
                 for (size_t i = 0; i < m->n_keys; i++) {
                         ManagedKey *k = &m->keys[i];
                         key_refresh_for(k, caller);
-                        if ((r = key_report(k, entries, buf, sizeof buf)) < 0)
+                        if ((r = key_report(c, k, entries, buf, sizeof buf)) < 0)
                                 return r;
                 }
                 return 0;
         }
+
+        const SysctldConfig *c = NULL; /* looked at with the first managed key */
+        bool sysctld_read = false;
 
         for (char *const *key = keys; *key; key++) {
                 _cleanup_free_ char *path = NULL, *name = NULL, *full = NULL, *value = NULL;
@@ -825,8 +1004,12 @@ int manager_get(Manager *m, char *const *keys, Caller *caller, Report *entries, 
                         if (streq(m->keys[i].spec->path, path))
                                 k = &m->keys[i];
                 if (k && k->spec->policy != KEY_POLICY_IGNORE) {
+                        if (!sysctld_read) {
+                                c = manager_sysctld(m);
+                                sysctld_read = true;
+                        }
                         key_refresh_for(k, caller);
-                        if ((r = key_report(k, entries, buf, sizeof buf)) < 0)
+                        if ((r = key_report(c, k, entries, buf, sizeof buf)) < 0)
                                 return r;
                         continue;
                 }
@@ -869,10 +1052,11 @@ bool manager_verify(Manager *m, Caller *caller, Report *findings) {
                 return false;
         }
 
+        const SysctldConfig *c = m->n_keys > 0 ? manager_sysctld(m) : NULL;
         f = open_memstream(&failed, &failed_len);
         for (size_t i = 0; i < m->n_keys; i++) {
                 ManagedKey *k = &m->keys[i];
-                _cleanup_free_ char *expected = NULL;
+                _cleanup_free_ char *expected = NULL, *noted = NULL;
                 const char *verdict;
 
                 if (k->spec->policy == KEY_POLICY_IGNORE)
@@ -886,7 +1070,8 @@ bool manager_verify(Manager *m, Caller *caller, Report *findings) {
                         first = false;
                 }
                 expected = expected_string(k->spec);
-                (void) report_add_secret(findings, k->secret, k->spec->name, expected, k->actual, verdict);
+                noted = key_verdict_noted(c, k, buf, sizeof buf);
+                (void) report_add_secret(findings, k->secret, k->spec->name, expected, k->actual, noted ?: verdict);
         }
         if (f)
                 fclose(f);
@@ -971,27 +1156,37 @@ static void key_apply_late(Manager *m, ManagedKey *k, const char *value, uint64_
         int r;
 
         k->error = 0;
-        if (key_holds(k, value)) {
-                k->state = KEY_STATE_OK;
-                return;
-        }
-        if (!state_baseline_get(&m->state, k->spec->path)) {
-                r = state_baseline_set(&m->state, k->spec->path, value);
+        bool holds = key_holds(k, value);
+        /* the original: none yet, or an earlier boot's (the key was absent since this boot began, so the value
+         * it appears with is this boot's, even when it holds already) */
+        bool earlier = state_baseline_is_earlier_boot(&m->state, k->spec->path);
+        if (earlier || (!holds && !state_baseline_get(&m->state, k->spec->path))) {
+                _cleanup_free_ char *old = earlier ? strdup(state_baseline_get(&m->state, k->spec->path)) : NULL;
+                r = earlier && !old ? -ENOMEM : state_baseline_set(&m->state, k->spec->path, value);
                 if (r >= 0)
                         r = manager_save_state(m);
                 if (r < 0) {
                         /* without the original on disk, Revert could not restore it: do not write */
-                        state_baseline_remove(&m->state, k->spec->path);
-                        k->state = KEY_STATE_ERROR;
-                        k->error = -r;
+                        if (old && state_baseline_set(&m->state, k->spec->path, old) >= 0)
+                                state_baseline_mark_earlier_boot(&m->state, k->spec->path);
+                        else if (!earlier)
+                                state_baseline_remove(&m->state, k->spec->path);
                         if (r == -EILSEQ)
                                 log_error("%s appeared with a value that is not UTF-8 text, which %s cannot keep: "
                                           "not setting it", k->spec->name, m->paths.state_file);
                         else
                                 log_error("Cannot save %s, not setting %s: %s", m->paths.state_file, k->spec->name,
                                           strerror(-r));
-                        return;
+                        if (!holds) {
+                                k->state = KEY_STATE_ERROR;
+                                k->error = -r;
+                                return;
+                        }
                 }
+        }
+        if (holds) {
+                k->state = KEY_STATE_OK;
+                return;
         }
 
         if (!key_write(m, k, value, "set late key"))
@@ -1023,12 +1218,15 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
                 if (k->reported)
                         return;
                 k->reported = true;
-                log_event(EVENT_DRIFT_REPORTED,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name,
+                EventFields fields = { .profile = profile, .key = k->spec->name,
                                        .expected = value_shown(k->secret, k->spec->value),
-                                       .actual = value_shown(k->secret, value), .action = "reported"),
-                          "%s drifted from %s to %s (policy warn: not corrected)", k->spec->name,
-                          value_text(k->secret, k->spec->value), value_text(k->secret, value));
+                                       .actual = value_shown(k->secret, value), .action = "reported",
+                                       .caller = (uid_t) -1 };
+                _cleanup_free_ char *conflict = NULL;
+                conflict_describe(manager_sysctld(m), k->spec->path, value, k->secret, &fields, &conflict);
+                log_event(EVENT_DRIFT_REPORTED, &fields, "%s drifted from %s to %s (policy warn: not corrected)%s",
+                          k->spec->name, value_text(k->secret, k->spec->value), value_text(k->secret, value),
+                          strempty(conflict));
                 bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
                                          value_shown(k->secret, value), "reported");
                 return;
@@ -1038,19 +1236,24 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
         case FIGHT_WAIT:
                 k->state = KEY_STATE_FIGHTING;
                 return;
-        case FIGHT_BACK_OFF:
-                k->state = KEY_STATE_FIGHTING;
-                log_event(EVENT_KEY_FIGHTING,
-                          EVENT_FIELDS(.profile = profile, .key = k->spec->name,
+        case FIGHT_BACK_OFF: {
+                EventFields fields = { .profile = profile, .key = k->spec->name,
                                        .expected = value_shown(k->secret, k->spec->value),
-                                       .actual = value_shown(k->secret, value), .action = "backed-off"),
+                                       .actual = value_shown(k->secret, value), .action = "backed-off",
+                                       .caller = (uid_t) -1 };
+                _cleanup_free_ char *conflict = NULL;
+                k->state = KEY_STATE_FIGHTING;
+                conflict_describe(manager_sysctld(m), k->spec->path, value, k->secret, &fields, &conflict);
+                log_event(EVENT_KEY_FIGHTING, &fields,
                           "Another writer keeps setting %s to %s (wanted %s): not enforcing it for %llu s "
-                          "(round %u)",
+                          "(round %u)%s",
                           k->spec->name, value_text(k->secret, value), value_text(k->secret, k->spec->value),
-                          (unsigned long long) (k->fight.backoff_usec / 1000000u), k->fight.rounds);
+                          (unsigned long long) (k->fight.backoff_usec / 1000000u), k->fight.rounds,
+                          strempty(conflict));
                 bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
                                          value_shown(k->secret, value), "backed-off");
                 return;
+        }
         case FIGHT_CORRECT:
                 break;
         }
@@ -1059,11 +1262,13 @@ static void key_drifted(Manager *m, ManagedKey *k, const char *value, uint64_t n
                 return;
         k->state = KEY_STATE_OK;
         m->drift_corrections++;
-        log_event(EVENT_DRIFT_CORRECTED,
-                  EVENT_FIELDS(.profile = profile, .key = k->spec->name, .expected = value_shown(k->secret, k->spec->value),
-                               .actual = value_shown(k->secret, value), .action = "corrected"),
-                  "%s drifted from %s to %s and was set back", k->spec->name, value_text(k->secret, k->spec->value),
-                  value_text(k->secret, value));
+        EventFields fields = { .profile = profile, .key = k->spec->name,
+                               .expected = value_shown(k->secret, k->spec->value),
+                               .actual = value_shown(k->secret, value), .action = "corrected", .caller = (uid_t) -1 };
+        _cleanup_free_ char *conflict = NULL;
+        conflict_describe(manager_sysctld(m), k->spec->path, value, k->secret, &fields, &conflict);
+        log_event(EVENT_DRIFT_CORRECTED, &fields, "%s drifted from %s to %s and was set back%s", k->spec->name,
+                  value_text(k->secret, k->spec->value), value_text(k->secret, value), strempty(conflict));
         bus_manager_emit_drifted(m, k->spec->name, value_shown(k->secret, k->spec->value),
                                  value_shown(k->secret, value), "corrected");
         key_set_actual(k, k->spec->value);

@@ -15,6 +15,7 @@
 #include "sampler.h"
 #include "settings.h"
 #include "state.h"
+#include "sysctl-d.h"
 
 #define MANAGER_GET_KEYS_MAX 1024u
 #define CALLER_UIDS_MAX 16u /* bus callers whose uid polkit.c remembers */
@@ -83,6 +84,7 @@ typedef struct Manager {
         bool state_newer;
         char *state_newer_error;
         Profile *profile; /* NULL when inactive */
+        SysctldCache sysctld; /* what sysctl.d sets, read again only when its files change */
         ManagedKey *keys;
         size_t n_keys;
         bool verify_failure_logged;

@@ -140,7 +140,7 @@ static int grow_key(Manager *m, const char *path, uint64_t value) {
         snprintf(v, sizeof v, "%" PRIu64, value);
         if (!sysctl_value_is_integer(current) || sysctl_integer_compare(current, v) >= 0)
                 return 0;
-        if (!state_baseline_get(&m->state, path)) {
+        if (!state_baseline_get_this_boot(&m->state, path)) { /* none, or an earlier boot's: this is the original */
                 r = state_baseline_set(&m->state, path, current);
                 if (r >= 0)
                         r = manager_save_state(m);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* state.c - persistent daemon state (active profile, baseline) as JSON. */
+/* state.c - persistent daemon state (active profile, baseline, the boot it belongs to) as JSON. */
 #include "json.h"
 #include "profile.h"
 #include "state.h"
@@ -16,14 +16,60 @@ void state_done(State *s) {
         }
         free(s->files);
         free(s->active_profile);
+        free(s->boot_id);
         *s = (State) {};
 }
 
-const char *state_baseline_get(const State *s, const char *path) {
+static BaselineEntry *baseline_find(const State *s, const char *path) {
         for (size_t i = 0; i < s->n_baseline; i++)
                 if (streq(s->baseline[i].path, path))
-                        return s->baseline[i].value;
+                        return &s->baseline[i];
         return NULL;
+}
+
+const char *state_baseline_get(const State *s, const char *path) {
+        const BaselineEntry *b = baseline_find(s, path);
+        return b ? b->value : NULL;
+}
+
+const char *state_baseline_get_this_boot(const State *s, const char *path) {
+        const BaselineEntry *b = baseline_find(s, path);
+        return b && !b->earlier_boot ? b->value : NULL;
+}
+
+bool state_baseline_is_earlier_boot(const State *s, const char *path) {
+        const BaselineEntry *b = baseline_find(s, path);
+        return b && b->earlier_boot;
+}
+
+void state_baseline_mark_earlier_boot(State *s, const char *path) {
+        for (size_t i = 0; i < s->n_baseline; i++)
+                if (!path || streq(s->baseline[i].path, path))
+                        s->baseline[i].earlier_boot = true;
+}
+
+bool boot_id_is_valid(const char *s) {
+        if (!s || strlen(s) != BOOT_ID_LENGTH)
+                return false;
+        for (size_t i = 0; i < BOOT_ID_LENGTH; i++) {
+                bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+                bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+                if (dash ? s[i] != '-' : !hex)
+                        return false;
+        }
+        return true;
+}
+
+int state_set_boot_id(State *s, const char *boot_id) {
+        char *b = NULL;
+
+        if (boot_id && !boot_id_is_valid(boot_id))
+                return -EINVAL;
+        if (boot_id && !(b = strdup(boot_id)))
+                return -ENOMEM;
+        free(s->boot_id);
+        s->boot_id = b;
+        return 0;
 }
 
 int state_baseline_set(State *s, const char *path, const char *value) {
@@ -37,6 +83,7 @@ int state_baseline_set(State *s, const char *path, const char *value) {
                                 return -ENOMEM;
                         free(s->baseline[i].value);
                         s->baseline[i].value = v;
+                        s->baseline[i].earlier_boot = false;
                         return 0;
                 }
         if (s->n_baseline >= STATE_BASELINE_MAX)
@@ -122,7 +169,7 @@ int state_set_active(State *s, const char *profile) {
 }
 
 int state_parse(const char *origin, const char *buf, size_t size, State *ret, char **ret_error) {
-        static const char *const allowed[] = { "version", "active_profile", "baseline", NULL };
+        static const char *const allowed[] = { "version", "active_profile", "boot_id", "baseline", NULL };
         _cleanup_json_ cJSON *root = NULL;
         _cleanup_(state_done) State s = {};
         const cJSON *bad, *c, *sysctl;
@@ -160,7 +207,15 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return r;
         }
 
-        static const char *const baseline_allowed[] = { "sysctl", "files", NULL };
+        /* written by older versions without it: the baseline's boot is not known (manager.c decides) */
+        c = cJSON_GetObjectItemCaseSensitive(root, "boot_id");
+        if (c && (!cJSON_IsString(c) || !boot_id_is_valid(c->valuestring)))
+                return errorf(ret_error, -EINVAL, "%s: boot_id: not a boot id (36 characters as in %s)", origin,
+                              "/proc/sys/kernel/random/boot_id");
+        if (c && (r = state_set_boot_id(&s, c->valuestring)) < 0)
+                return r;
+
+        static const char *const baseline_allowed[] = { "sysctl", "earlier_boot", "files", NULL };
         c = cJSON_GetObjectItemCaseSensitive(root, "baseline");
         sysctl = cJSON_GetObjectItemCaseSensitive(c, "sysctl");
         if (c && (!cJSON_IsObject(c) || (sysctl && !cJSON_IsObject(sysctl))))
@@ -189,6 +244,31 @@ int state_parse(const char *origin, const char *buf, size_t size, State *ret, ch
                         return errorf(ret_error, r, "%s: baseline: more than %u entries", origin, STATE_BASELINE_MAX);
                 if (r < 0)
                         return r;
+        }
+
+        /* "earlier_boot": [ path, … ]: entries of "sysctl" taken in an earlier boot than boot_id */
+        const cJSON *earlier = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "baseline"),
+                                                               "earlier_boot");
+        if (earlier && !cJSON_IsArray(earlier))
+                return errorf(ret_error, -EINVAL,
+                              "%s: baseline.earlier_boot: must be an array of baseline.sysctl paths", origin);
+        /* the number first: each entry is looked up in the baseline */
+        if (cJSON_GetArraySize(earlier) > (int) STATE_BASELINE_MAX)
+                return errorf(ret_error, -E2BIG, "%s: baseline.earlier_boot: more than %u entries", origin,
+                              STATE_BASELINE_MAX);
+        cJSON_ArrayForEach(c, earlier) {
+                BaselineEntry *b;
+                if (!cJSON_IsString(c))
+                        return errorf(ret_error, -EINVAL,
+                                      "%s: baseline.earlier_boot: must be an array of baseline.sysctl paths", origin);
+                b = baseline_find(&s, c->valuestring);
+                if (!b)
+                        return errorf(ret_error, -EINVAL, "%s: baseline.earlier_boot[\"%s\"]: not in baseline.sysctl",
+                                      origin, c->valuestring);
+                if (b->earlier_boot)
+                        return errorf(ret_error, -EINVAL, "%s: baseline.earlier_boot[\"%s\"]: duplicate entry", origin,
+                                      c->valuestring);
+                b->earlier_boot = true;
         }
 
         /* "files": { "/etc/docker/daemon.json": { "content": "…", "mode": 420, "uid": 0, "gid": 0 } or null (did
@@ -258,12 +338,25 @@ int state_save(const char *path, const State *s) {
         if (!cJSON_AddNumberToObject(root, "version", STATE_VERSION) ||
             !(s->active_profile ? cJSON_AddStringToObject(root, "active_profile", s->active_profile)
                                 : cJSON_AddNullToObject(root, "active_profile")) ||
+            (s->boot_id && !cJSON_AddStringToObject(root, "boot_id", s->boot_id)) ||
             !(baseline = cJSON_AddObjectToObject(root, "baseline")) ||
             !(sysctl = cJSON_AddObjectToObject(baseline, "sysctl")))
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_baseline; i++)
                 if (!cJSON_AddStringToObject(sysctl, s->baseline[i].path, s->baseline[i].value))
                         return -ENOMEM;
+        for (size_t i = 0; i < s->n_baseline; i++) {
+                cJSON *earlier = cJSON_GetObjectItemCaseSensitive(baseline, "earlier_boot");
+                if (!s->baseline[i].earlier_boot)
+                        continue;
+                if (!earlier && !(earlier = cJSON_AddArrayToObject(baseline, "earlier_boot")))
+                        return -ENOMEM;
+                cJSON *entry = cJSON_CreateString(s->baseline[i].path);
+                if (!entry || !cJSON_AddItemToArray(earlier, entry)) {
+                        cJSON_Delete(entry);
+                        return -ENOMEM;
+                }
+        }
         if (s->n_files > 0) {
                 cJSON *files = cJSON_AddObjectToObject(baseline, "files");
                 if (!files)

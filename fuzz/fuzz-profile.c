@@ -103,6 +103,7 @@ static void fuzz_state(const char *text, size_t size) {
         if (state_parse("state.json", text, size, &s, &error) < 0)
                 return;
         fuzz_check(s.n_baseline <= STATE_BASELINE_MAX, "%zu baseline entries", s.n_baseline);
+        fuzz_check(!s.boot_id || boot_id_is_valid(s.boot_id), "boot id \"%s\"", s.boot_id);
         for (size_t i = 0; i < s.n_baseline; i++)
                 fuzz_check(streq_ptr(state_baseline_get(&s, s.baseline[i].path), s.baseline[i].value),
                            "baseline entry %s is not found by its path", s.baseline[i].path);

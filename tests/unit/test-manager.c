@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-manager.c - the sysctl engine on a scratch tree: apply, dry run, baseline, switching profiles,
- * match and policy rules, pending and failing keys, restart, revert, get and verify.
+ * match and policy rules, pending and failing keys, restart, revert, get and verify; sysctl.d files that
+ * set managed keys (<root>/etc/sysctl.d, ...), and the baseline across reboots (the boot id in
+ * <root>/proc/sys/kernel/random/boot_id).
  *
  * Each test gets its own root with <root>/proc/sys made of regular files (root prefix and kernel root
  * are the same directory), the vendor profiles in <root>/profiles and the state file in
@@ -1243,6 +1245,353 @@ START_TEST(test_revert_shorter_original) {
 }
 END_TEST
 
+
+/* ---- sysctl.d: who else sets a key ---- */
+
+/* Capture what the daemon logs (to stderr in the unit tests: "<priority> message [MESSAGE_ID]") while fn runs. */
+static char *logged_during(void (*fn)(void)) {
+        _cleanup_free_ char *path = path_in(root, "log.txt");
+        int saved, fd;
+
+        fflush(stderr);
+        saved = dup(STDERR_FILENO);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+        close(fd);
+        fn();
+        fflush(stderr);
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        close(saved);
+        return tree_read(root, "log.txt");
+}
+
+static void poll_once(void) {
+        manager_poll(m, now_usec(), 0, false);
+}
+
+static void apply_server(void) {
+        apply_ok("server");
+}
+
+#define assert_logged(log, text) ck_assert_msg(strstr(log, text), "not logged: %s\nlog:\n%s", text, log)
+
+/* A GCE image's sysctl.d file sets keys the profile manages to other values: Get, Verify and the status table
+ * name the file and line; the Apply entry at boot and the drift entry after `sysctl --system` name it too. */
+START_TEST(test_sysctld_conflicts) {
+        _cleanup_(report_done) Report entries = {}, findings = {}, one = {}, after = {};
+        _cleanup_free_ char *error = NULL, *applied = NULL, *drift = NULL;
+        char *keys[] = { (char *) "net.core.somaxconn", (char *) "net.ipv4.tcp_tw_reuse", NULL };
+        static const char *const get_rows[][4] = {
+                { "net.core.somaxconn", "8192", "8192",
+                  "ok (also set to 1024 by /etc/sysctl.d/60-gce-network-security.conf:3)" },
+                { "net.ipv4.tcp_max_syn_backlog", "4096", "4096", "ok" }, /* sysctl.d's 8192 is higher: fine */
+                { "net.ipv4.ip_local_port_range", "10000 65000", "10000 65000",
+                  "ok (also set to 32768 60999 by /etc/sysctl.conf:2)" },
+                { "net.ipv4.tcp_fin_timeout", "15", "15",
+                  "ok (also set to 60 by /usr/lib/sysctl.d/50-default.conf:3)" },
+                { "net.ipv4.tcp_syncookies", "1", "1", "ok" }, /* sysctl.d agrees */
+                { "net.ipv4.conf.eth0/100.rp_filter", "1", "1",
+                  "ok (also set to 2 by /usr/lib/sysctl.d/50-default.conf:2)" }, /* a glob */
+                { "net.netfilter.nf_conntrack_max", "", "262144",
+                  "pending (also set to 65536 by /etc/sysctl.d/60-gce-network-security.conf:6)" },
+        };
+        static const char *const verify_rows[][4] = {
+                { "net.core.somaxconn", ">=8192", "8192",
+                  "ok (also set to 1024 by /etc/sysctl.d/60-gce-network-security.conf:3)" },
+                { "net.ipv4.tcp_max_syn_backlog", ">=4096", "4096", "ok" },
+                { "net.ipv4.ip_local_port_range", "10000 65000", "10000 65000",
+                  "ok (also set to 32768 60999 by /etc/sysctl.conf:2)" },
+                { "net.ipv4.tcp_fin_timeout", "15", "15",
+                  "ok (also set to 60 by /usr/lib/sysctl.d/50-default.conf:3)" },
+                { "net.ipv4.tcp_syncookies", "1", "1", "ok" },
+                { "net.ipv4.conf.eth0/100.rp_filter", "1", "1",
+                  "ok (also set to 2 by /usr/lib/sysctl.d/50-default.conf:2)" },
+                { "net.netfilter.nf_conntrack_max", ">=262144", "",
+                  "pending (also set to 65536 by /etc/sysctl.d/60-gce-network-security.conf:6)" },
+        };
+        static const char *const drifted_rows[][4] = {
+                { "net.core.somaxconn", "1024", "8192",
+                  "drifted (also set to 1024 by /etc/sysctl.d/60-gce-network-security.conf:3)" },
+                { "net.ipv4.tcp_tw_reuse", "2", "", "unmanaged" }, /* not managed: no note */
+        };
+
+        tree_write(root, "usr/lib/sysctl.d/50-default.conf",
+                   "net.ipv4.conf.default.rp_filter = 2\n"
+                   "net.ipv4.conf.*.rp_filter = 2\n"
+                   "net.ipv4.tcp_fin_timeout = 60\n"
+                   "net.ipv4.tcp_tw_reuse = 0\n");
+        tree_write(root, "usr/lib/sysctl.d/60-gce-network-security.conf", "net.core.somaxconn = 4096\n");
+        tree_write(root, "etc/sysctl.d/60-gce-network-security.conf",
+                   "# Google Compute Engine\n"
+                   "net.ipv4.tcp_syncookies = 1\n"
+                   "net.core.somaxconn = 1024\n"
+                   "net.ipv4.tcp_max_syn_backlog = 8192\n"
+                   "; the conntrack table\n"
+                   "net.netfilter.nf_conntrack_max = 65536\n");
+        _cleanup_free_ char *mask = path_in(root, "etc/sysctl.d/50-default.conf"),
+                            *debian = path_in(root, "etc/sysctl.d/99-sysctl.conf");
+        tree_write(root, "etc/sysctl.conf", "#\nnet.ipv4.ip_local_port_range = 32768 60999\n");
+        ck_assert_int_eq(symlink("../sysctl.conf", debian), 0);
+        /* at boot systemd-sysctl set what the files say */
+        write_proc("net/core/somaxconn", "1024\n");
+
+        /* the Apply (at boot: after systemd-sysctl) says whose value it replaces */
+        applied = logged_during(apply_server);
+        assert_logged(applied, "net.core.somaxconn changed from 1024 to 8192 (profile server); "
+                               "/etc/sysctl.d/60-gce-network-security.conf:3 sets it to 1024");
+        assert_logged(applied, "net.ipv4.ip_local_port_range changed from 32768 60999 to 10000 65000 (profile server); "
+                               "/etc/sysctl.conf:2 sets it to 32768 60999");
+        assert_logged(applied, "net.ipv4.tcp_max_syn_backlog changed from 2048 to 4096 (profile server) [");
+
+        ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
+        assert_rows(&entries, get_rows);
+        ck_assert(!manager_verify(m, AS_ROOT, &findings)); /* nf_conntrack_max is pending */
+        assert_rows(&findings, verify_rows);
+
+        /* a mask in /etc hides the /usr/lib file with the glob and the fin_timeout */
+        ck_assert_int_eq(symlink("/dev/null", mask), 0);
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &one, &error), 0);
+        ck_assert_str_eq(one.rows[0].col[3], "ok (also set to 1024 by /etc/sysctl.d/60-gce-network-security.conf:3)");
+        _cleanup_(report_done) Report masked = {};
+        char *masked_keys[] = { (char *) "net.ipv4.conf.eth0/100.rp_filter", (char *) "net/ipv4/tcp_fin_timeout",
+                                NULL };
+        ck_assert_int_eq(manager_get(m, masked_keys, AS_ROOT, &masked, &error), 0);
+        ck_assert_str_eq(masked.rows[0].col[3], "ok");
+        ck_assert_str_eq(masked.rows[1].col[3], "ok");
+
+        /* `sysctl --system` writes the file's value again: the drift entry names the file */
+        write_proc("net/core/somaxconn", "1024\n");
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &after, &error), 0);
+        assert_rows(&after, drifted_rows);
+        drift = logged_during(poll_once);
+        assert_logged(drift, "net.core.somaxconn drifted from 8192 to 1024 and was set back; "
+                             "/etc/sysctl.d/60-gce-network-security.conf:3 sets it to 1024 "
+                             "[" WSTUNED_MESSAGE_DRIFT_CORRECTED "]");
+        assert_proc("net/core/somaxconn", "8192");
+
+        /* a value no file sets: no file named */
+        _cleanup_free_ char *other = NULL;
+        write_proc("net/core/somaxconn", "100\n");
+        other = logged_during(poll_once);
+        assert_logged(other, "net.core.somaxconn drifted from 8192 to 100 and was set back [");
+}
+END_TEST
+
+/* The files are read again only when they change: Get and Verify cost a few stat()s, not a read of every file. */
+START_TEST(test_sysctld_read_once) {
+        _cleanup_(report_done) Report a = {}, b = {}, c = {};
+        _cleanup_free_ char *error = NULL, *conf = path_in(root, "etc/sysctl.d/60-a.conf");
+        _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        char *keys[] = { (char *) "net.core.somaxconn", NULL };
+
+        tree_write(root, "etc/sysctl.d/60-a.conf", "net.core.somaxconn = 1024\n");
+        apply_ok("server");
+        ck_assert_int_ge(inotify_add_watch(ino, conf, IN_OPEN), 0);
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &a, &error), 0);
+        ck_assert(!manager_verify(m, AS_ROOT, &b));
+        char buf[4096];
+        ck_assert_int_lt(read(ino, buf, sizeof buf), 0); /* not opened again */
+        ck_assert_str_eq(a.rows[0].col[3], "ok (also set to 1024 by /etc/sysctl.d/60-a.conf:1)");
+
+        tree_write(root, "etc/sysctl.d/60-a.conf", "net.core.somaxconn = 65536\n");
+        ck_assert_int_eq(manager_get(m, keys, AS_ROOT, &c, &error), 0);
+        ck_assert_str_eq(c.rows[0].col[3], "ok"); /* 65536 is at least 8192 */
+}
+END_TEST
+
+/* ---- the baseline across reboots ---- */
+
+#define BOOT_A "aaaaaaaa-0000-4000-8000-000000000001"
+#define BOOT_B "bbbbbbbb-0000-4000-8000-000000000002"
+
+static void set_boot_id(const char *id) {
+        _cleanup_free_ char *line = NULL;
+
+        ck_assert_int_ge(asprintf(&line, "%s\n", id), 0); /* as the kernel shows it */
+        write_proc("kernel/random/boot_id", line);
+}
+
+/* A reboot: the kernel starts from its defaults (the initial tree), nf_conntrack is not loaded, systemd-sysctl
+ * writes what sysctl.d says, the boot id changes, wstuned starts. */
+static void reboot_into(const char *boot_id, const char *const (*sysctld)[2], size_t n) {
+        _cleanup_free_ char *ct = path_in(root, "proc/sys/net/netfilter");
+
+        m = manager_free(m);
+        tree_reset();
+        rm_rf(ct);
+        for (size_t i = 0; i < n; i++)
+                write_proc(sysctld[i][0], sysctld[i][1]);
+        set_boot_id(boot_id);
+        m = manager_on_tree();
+        manager_startup(m);
+}
+
+static char *state_text(void) {
+        return tree_read(root, "var/lib/wstuned/state.json");
+}
+
+/* Revert after a reboot puts back what this boot had before wstuned, not what the first boot had: here a
+ * sysctl.d file added between the boots. A key absent at the first Apply of the new boot keeps the old original
+ * until it appears; the value it appears with is the new original. */
+START_TEST(test_baseline_new_boot) {
+        _cleanup_(report_done) Report reverted = {};
+        _cleanup_free_ char *error = NULL, *first = NULL, *second = NULL;
+        static const char *const boot_a_baseline[][2] = {
+                { "net/core/somaxconn", "4096" },
+                { "net/ipv4/tcp_max_syn_backlog", "2048" },
+                { "net/ipv4/ip_local_port_range", "32768 60999" },
+                { "net/ipv4/tcp_fin_timeout", "60" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "2" },
+                { "net/netfilter/nf_conntrack_max", "65536" },
+        };
+        static const char *const boot_b_sysctld[][2] = {
+                { "net/core/somaxconn", "1024\n" },
+                { "net/ipv4/tcp_fin_timeout", "30\n" },
+        };
+        static const char *const boot_b_baseline[][2] = {
+                { "net/core/somaxconn", "1024" },
+                { "net/ipv4/tcp_max_syn_backlog", "2048" },
+                { "net/ipv4/ip_local_port_range", "32768 60999" },
+                { "net/ipv4/tcp_fin_timeout", "30" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "2" },
+                { "net/netfilter/nf_conntrack_max", "65536" }, /* absent: boot A's, until it appears */
+        };
+        static const char *const revert_rows[][4] = {
+                { "net.core.somaxconn", "8192", "1024", "restore" },
+                { "net.ipv4.tcp_max_syn_backlog", "4096", "2048", "restore" },
+                { "net.ipv4.ip_local_port_range", "10000 65000", "32768 60999", "restore" },
+                { "net.ipv4.tcp_fin_timeout", "15", "30", "restore" },
+                { "net.ipv4.conf.eth0/100.rp_filter", "1", "2", "restore" },
+                { "net.netfilter.nf_conntrack_max", "262144", "131072", "restore" },
+        };
+
+        /* boot A: applied, nf_conntrack loaded later */
+        set_boot_id(BOOT_A);
+        apply_ok("server");
+        write_proc("net/netfilter/nf_conntrack_max", "65536\n");
+        manager_poll(m, now_usec(), 0, false);
+        assert_proc("net/netfilter/nf_conntrack_max", "262144");
+        assert_baseline("server", boot_a_baseline);
+        first = state_text();
+        ck_assert_msg(strstr(first, "\"boot_id\":\t\"" BOOT_A "\""), "%s", first);
+        ck_assert_msg(!strstr(first, "earlier_boot"), "%s", first);
+
+        /* boot B, with a sysctl.d file the admin added */
+        tree_write(root, "etc/sysctl.d/60-admin.conf", "net.core.somaxconn = 1024\nnet.ipv4.tcp_fin_timeout = 30\n");
+        reboot_into(BOOT_B, boot_b_sysctld, ELEMENTSOF(boot_b_sysctld));
+        assert_server_values();
+        assert_baseline("server", boot_b_baseline);
+        ck_assert(!state_baseline_is_earlier_boot(&m->state, "net/core/somaxconn"));
+        ck_assert(state_baseline_is_earlier_boot(&m->state, "net/netfilter/nf_conntrack_max"));
+        second = state_text();
+        ck_assert_msg(strstr(second, "\"boot_id\":\t\"" BOOT_B "\""), "%s", second);
+        ck_assert_msg(strstr(second, "\"earlier_boot\":\t[\"net/netfilter/nf_conntrack_max\"]"), "%s", second);
+
+        /* nf_conntrack loads, with another default (more memory on this boot's machine) */
+        write_proc("net/netfilter/nf_conntrack_max", "131072\n");
+        manager_poll(m, now_usec(), 0, false);
+        assert_proc("net/netfilter/nf_conntrack_max", "262144");
+        ck_assert_str_eq(state_baseline_get(&m->state, "net/netfilter/nf_conntrack_max"), "131072");
+        ck_assert(!state_baseline_is_earlier_boot(&m->state, "net/netfilter/nf_conntrack_max"));
+
+        ck_assert_int_eq(manager_revert(m, 0, &reverted, &error), 0);
+        assert_rows(&reverted, revert_rows);
+        assert_proc("net/core/somaxconn", "1024");
+        assert_proc("net/ipv4/tcp_fin_timeout", "30");
+        assert_proc("net/netfilter/nf_conntrack_max", "131072");
+        assert_baseline_empty(NULL);
+}
+END_TEST
+
+/* A restart in the same boot (crash, upgrade) must not take wstuned's own values as originals. */
+START_TEST(test_baseline_same_boot) {
+        _cleanup_(report_done) Report reverted = {};
+        _cleanup_free_ char *error = NULL;
+
+        set_boot_id(BOOT_A);
+        apply_ok("server");
+        m = manager_free(m);
+        m = manager_on_tree();
+        manager_startup(m);
+        assert_server_values();
+        assert_baseline("server", server_baseline);
+        ck_assert_int_eq(manager_revert(m, 0, &reverted, &error), 0);
+        assert_original_values();
+}
+END_TEST
+
+/* A Revert cut short before the reboot (no profile, originals left): after the reboot the keys already hold this
+ * boot's values, so finishing it writes nothing. */
+START_TEST(test_baseline_new_boot_finishes_revert) {
+        static const char *const sysctld[][2] = { { "net/core/somaxconn", "1024\n" } };
+
+        set_boot_id(BOOT_A);
+        apply_ok("server");
+        ck_assert_int_eq(state_set_active(&m->state, NULL), 0);
+        ck_assert_int_ge(manager_save_state(m), 0);
+        reboot_into(BOOT_B, sysctld, ELEMENTSOF(sysctld));
+        ck_assert_ptr_null(m->profile);
+        assert_proc("net/core/somaxconn", "1024"); /* not boot A's 4096 */
+        assert_proc("net/ipv4/tcp_max_syn_backlog", "2048");
+        assert_baseline_empty(NULL);
+}
+END_TEST
+
+/* A state file of an older version has no boot id: written before this boot began, its originals are an
+ * earlier boot's; written since (the package upgrade restarted the daemon), they are this boot's. */
+START_TEST(test_baseline_legacy_state) {
+        _cleanup_free_ char *state = path_in(root, "var/lib/wstuned/state.json");
+        static const char legacy[] = "{\"version\":1,\"active_profile\":\"server\",\"baseline\":{\"sysctl\":{"
+                                     "\"net/core/somaxconn\":\"128\"}}}\n";
+        static const char *const taken_again[][2] = {
+                { "net/core/somaxconn", "4096" },
+                { "net/ipv4/tcp_max_syn_backlog", "2048" },
+                { "net/ipv4/ip_local_port_range", "32768 60999" },
+                { "net/ipv4/tcp_fin_timeout", "60" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "2" },
+        };
+        static const char *const kept[][2] = {
+                { "net/core/somaxconn", "128" },
+                { "net/ipv4/tcp_max_syn_backlog", "2048" },
+                { "net/ipv4/ip_local_port_range", "32768 60999" },
+                { "net/ipv4/tcp_fin_timeout", "60" },
+                { "net/ipv4/conf/eth0.100/rp_filter", "2" },
+        };
+
+        set_boot_id(BOOT_B);
+        tree_write(root, "var/lib/wstuned/state.json", legacy);
+        ck_assert_int_eq(chmod(state, 0600), 0);
+        struct timespec long_ago[2] = { { 1000000000, 0 }, { 1000000000, 0 } }; /* 2001 */
+        ck_assert_int_eq(utimensat(AT_FDCWD, state, long_ago, 0), 0);
+        manager_startup(m);
+        assert_baseline("server", taken_again);
+        ck_assert_str_eq(m->state.boot_id, BOOT_B);
+
+        m = manager_free(m);
+        tree_reset();
+        tree_write(root, "var/lib/wstuned/state.json", legacy); /* now: after this boot began */
+        m = manager_on_tree();
+        manager_startup(m);
+        assert_baseline("server", kept);
+        ck_assert_str_eq(m->state.boot_id, BOOT_B);
+}
+END_TEST
+
+/* Without a readable boot id nothing is taken again (as before boot ids were kept). */
+START_TEST(test_baseline_no_boot_id) {
+        apply_ok("server");
+        ck_assert_ptr_null(m->state.boot_id);
+        m = manager_free(m);
+        tree_reset();
+        write_proc("net/core/somaxconn", "1024\n");
+        m = manager_on_tree();
+        manager_startup(m);
+        assert_baseline("server", server_baseline);
+}
+END_TEST
+
 static Suite *manager_suite(void) {
         Suite *s = suite_create("manager");
         TCase *tc;
@@ -1279,6 +1628,11 @@ static Suite *manager_suite(void) {
         tcase_add_test(tc, test_startup_newer_state);
         tcase_add_test(tc, test_revert_without_profile);
         tcase_add_test(tc, test_reload);
+        tcase_add_test(tc, test_baseline_new_boot);
+        tcase_add_test(tc, test_baseline_same_boot);
+        tcase_add_test(tc, test_baseline_new_boot_finishes_revert);
+        tcase_add_test(tc, test_baseline_legacy_state);
+        tcase_add_test(tc, test_baseline_no_boot_id);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("query");
@@ -1288,6 +1642,8 @@ static Suite *manager_suite(void) {
         tcase_add_test(tc, test_secret_keys);
         tcase_add_test(tc, test_verify_pressure);
         tcase_add_test(tc, test_metrics_key_states);
+        tcase_add_test(tc, test_sysctld_conflicts);
+        tcase_add_test(tc, test_sysctld_read_once);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */

@@ -157,7 +157,11 @@ typedef struct StateCase {
         const char *active;
         size_t n;
         const char *baseline[4][2];
+        const char *boot_id;
+        const char *earlier[4]; /* baseline paths of an earlier boot */
 } StateCase;
+
+#define BOOT "0f4b3e8a-6c1d-4e7a-9b2f-3d5c7e9a1b2c"
 
 static const StateCase state_cases[] = {
         { "{\"version\":1}", NULL, NULL, 0 },
@@ -171,6 +175,11 @@ static const StateCase state_cases[] = {
             { "net/ipv4/ip_local_port_range", "32768 60999" },
             { "net/ipv4/conf/eth0.100/rp_filter", "2" },
             { "a/b", "" } } },
+        /* the boot the baseline belongs to, and the keys absent since it began, which keep an earlier boot's */
+        { "{\"version\":1,\"boot_id\":\"" BOOT "\",\"baseline\":{\"sysctl\":{\"a/b\":\"1\",\"a/c\":\"2\","
+          "\"a/d\":\"3\"},\"earlier_boot\":[\"a/d\",\"a/b\"]}}",
+          NULL, NULL, 3, { { "a/b", "1" }, { "a/c", "2" }, { "a/d", "3" } }, BOOT, { "a/b", "a/d" } },
+        { "{\"version\":1,\"boot_id\":\"" BOOT "\",\"baseline\":{\"earlier_boot\":[]}}", NULL, NULL, 0, {}, BOOT },
 
         { "", "s.json:1:1: syntax error" },
         { "{\"version\":1}x", "s.json:1:14: unexpected data after the JSON value" },
@@ -201,6 +210,26 @@ static const StateCase state_cases[] = {
           "s.json: baseline.sysctl[\"somaxconn\"]: not a sysctl path" },
         { "{\"version\":1,\"baseline\":{\"sysctl\":{\"net/core/\":\"1\"}}}",
           "s.json: baseline.sysctl[\"net/core/\"]: not a sysctl path" },
+        { "{\"version\":1,\"boot_id\":\"0F4B3E8A-6C1D-4E7A-9B2F-3D5C7E9A1B2C\"}",
+          "s.json: boot_id: not a boot id (36 characters as in /proc/sys/kernel/random/boot_id)" },
+        { "{\"version\":1,\"boot_id\":\"0f4b3e8a6c1d4e7a9b2f3d5c7e9a1b2c\"}",
+          "s.json: boot_id: not a boot id (36 characters as in /proc/sys/kernel/random/boot_id)" },
+        { "{\"version\":1,\"boot_id\":\"" BOOT "\\n\"}",
+          "s.json: boot_id: not a boot id (36 characters as in /proc/sys/kernel/random/boot_id)" },
+        { "{\"version\":1,\"boot_id\":\"0f4b3e8a-6c1d-4e7a-9b2f-3d5c7e9a1b2g\"}",
+          "s.json: boot_id: not a boot id (36 characters as in /proc/sys/kernel/random/boot_id)" },
+        { "{\"version\":1,\"boot_id\":null}",
+          "s.json: boot_id: not a boot id (36 characters as in /proc/sys/kernel/random/boot_id)" },
+        { "{\"version\":1,\"baseline\":{\"earlier_boot\":{}}}",
+          "s.json: baseline.earlier_boot: must be an array of baseline.sysctl paths" },
+        { "{\"version\":1,\"baseline\":{\"sysctl\":{\"a/b\":\"1\"},\"earlier_boot\":[1]}}",
+          "s.json: baseline.earlier_boot: must be an array of baseline.sysctl paths" },
+        { "{\"version\":1,\"baseline\":{\"sysctl\":{\"a/b\":\"1\"},\"earlier_boot\":[\"a/c\"]}}",
+          "s.json: baseline.earlier_boot[\"a/c\"]: not in baseline.sysctl" },
+        { "{\"version\":1,\"baseline\":{\"earlier_boot\":[\"a/b\"],\"sysctl\":{}}}",
+          "s.json: baseline.earlier_boot[\"a/b\"]: not in baseline.sysctl" },
+        { "{\"version\":1,\"baseline\":{\"sysctl\":{\"a/b\":\"1\"},\"earlier_boot\":[\"a/b\",\"a/b\"]}}",
+          "s.json: baseline.earlier_boot[\"a/b\"]: duplicate entry" },
 };
 
 START_TEST(test_state_parse) {
@@ -219,11 +248,19 @@ START_TEST(test_state_parse) {
         }
         ck_assert_int_eq(r, 0);
         ck_assert_pstr_eq(s.active_profile, c->active);
+        ck_assert_pstr_eq(s.boot_id, c->boot_id);
         ck_assert_uint_eq(s.n_baseline, c->n);
         for (size_t i = 0; i < c->n; i++) {
+                bool earlier = false;
+                for (size_t j = 0; j < ELEMENTSOF(c->earlier) && c->earlier[j]; j++)
+                        earlier = earlier || streq(c->earlier[j], c->baseline[i][0]);
                 ck_assert_str_eq(s.baseline[i].path, c->baseline[i][0]);
                 ck_assert_str_eq(s.baseline[i].value, c->baseline[i][1]);
                 ck_assert_str_eq(state_baseline_get(&s, c->baseline[i][0]), c->baseline[i][1]);
+                ck_assert_msg(s.baseline[i].earlier_boot == earlier, "%s: earlier boot %d", c->baseline[i][0],
+                              s.baseline[i].earlier_boot);
+                ck_assert_ptr_eq(state_baseline_get_this_boot(&s, c->baseline[i][0]),
+                                 earlier ? NULL : s.baseline[i].value);
         }
 }
 END_TEST
@@ -326,6 +363,26 @@ START_TEST(test_state_baseline_ops) {
         ck_assert_str_eq(s.baseline[1].path, "a/d");
         ck_assert_ptr_null(state_baseline_get(&s, "a/c"));
 
+        /* earlier boot: marked one or all; setting a value takes it as this boot's */
+        state_baseline_mark_earlier_boot(&s, "a/d");
+        ck_assert(state_baseline_is_earlier_boot(&s, "a/d"));
+        ck_assert(!state_baseline_is_earlier_boot(&s, "a/b"));
+        ck_assert_str_eq(state_baseline_get(&s, "a/d"), "3");
+        ck_assert_ptr_null(state_baseline_get_this_boot(&s, "a/d"));
+        state_baseline_mark_earlier_boot(&s, NULL);
+        ck_assert(state_baseline_is_earlier_boot(&s, "a/b"));
+        ck_assert_int_eq(state_baseline_set(&s, "a/b", "9"), 0);
+        ck_assert(!state_baseline_is_earlier_boot(&s, "a/b"));
+        ck_assert_str_eq(state_baseline_get_this_boot(&s, "a/b"), "9");
+        ck_assert(!state_baseline_is_earlier_boot(&s, "a/nope"));
+
+        ck_assert_int_eq(state_set_boot_id(&s, BOOT), 0);
+        ck_assert_str_eq(s.boot_id, BOOT);
+        ck_assert_int_eq(state_set_boot_id(&s, "not-a-boot-id"), -EINVAL);
+        ck_assert_str_eq(s.boot_id, BOOT);
+        ck_assert_int_eq(state_set_boot_id(&s, NULL), 0);
+        ck_assert_ptr_null(s.boot_id);
+
         ck_assert_int_eq(state_set_active(&s, "x"), 0);
         ck_assert_str_eq(s.active_profile, "x");
         ck_assert_int_eq(state_set_active(&s, NULL), 0);
@@ -375,6 +432,24 @@ START_TEST(test_state_parse_cap) {
 }
 END_TEST
 
+/* The list of earlier boot's keys is refused by its length before each entry is looked up in the baseline. */
+START_TEST(test_state_parse_earlier_boot_cap) {
+        _cleanup_(state_done) State s = {};
+        _cleanup_free_ char *text = NULL, *error = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        fputs("{\"version\":1,\"baseline\":{\"sysctl\":{\"net/test/k\":\"1\"},\"earlier_boot\":[", f);
+        for (unsigned i = 0; i <= STATE_BASELINE_MAX; i++)
+                fprintf(f, "%s\"net/test/k\"", i ? "," : "");
+        fputs("]}}", f);
+        fclose(f);
+        ck_assert_int_eq(state_parse("s.json", text, size, &s, &error), -E2BIG);
+        ck_assert_str_eq(error, "s.json: baseline.earlier_boot: more than 4096 entries");
+        ck_assert_uint_eq(s.n_baseline, 0);
+}
+END_TEST
+
 START_TEST(test_state_round_trip) {
         _cleanup_free_ char *dir = scratch_dir_new(), *path = path_in(dir, "state.json"), *error = NULL;
         _cleanup_free_ char *names = NULL;
@@ -391,6 +466,9 @@ START_TEST(test_state_round_trip) {
         for (size_t i = 0; i < ELEMENTSOF(entries); i++)
                 ck_assert_int_eq(state_baseline_set(&s, entries[i][0], entries[i][1]), 0);
         ck_assert_int_eq(state_set_active(&s, "ws-server"), 0);
+        ck_assert_int_eq(state_set_boot_id(&s, BOOT), 0);
+        state_baseline_mark_earlier_boot(&s, "net/ipv4/conf/eth0.100/rp_filter");
+        state_baseline_mark_earlier_boot(&s, "kernel/empty");
 
         ck_assert_int_eq(state_save(path, &s), 1);
         ck_assert_int_eq(state_save(path, &s), 0); /* unchanged: not rewritten */
@@ -405,10 +483,12 @@ START_TEST(test_state_round_trip) {
         ck_assert_int_eq(state_load(path, &loaded, &error), 0);
         ck_assert_ptr_null(error);
         ck_assert_str_eq(loaded.active_profile, "ws-server");
+        ck_assert_str_eq(loaded.boot_id, BOOT);
         ck_assert_uint_eq(loaded.n_baseline, ELEMENTSOF(entries));
         for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
                 ck_assert_str_eq(loaded.baseline[i].path, entries[i][0]);
                 ck_assert_str_eq(loaded.baseline[i].value, entries[i][1]);
+                ck_assert(loaded.baseline[i].earlier_boot == (i == 2 || i == 4));
         }
 
         /* and the inactive state */
@@ -416,6 +496,7 @@ START_TEST(test_state_round_trip) {
         ck_assert_int_eq(state_save(path, &empty), 1);
         ck_assert_int_eq(state_load(path, &loaded, &error), 0);
         ck_assert_ptr_null(loaded.active_profile);
+        ck_assert_ptr_null(loaded.boot_id);
         ck_assert_uint_eq(loaded.n_baseline, 0);
 
         names = dir_list(dir);
@@ -472,6 +553,7 @@ static Suite *settings_state_suite(void) {
         tcase_add_loop_test(tc, test_state_version, 0, ELEMENTSOF(state_version_cases));
         tcase_add_test(tc, test_state_baseline_ops);
         tcase_add_loop_test(tc, test_state_parse_cap, 0, ELEMENTSOF(state_cap_cases));
+        tcase_add_test(tc, test_state_parse_earlier_boot_cap);
         tcase_add_test(tc, test_state_round_trip);
         tcase_add_test(tc, test_state_load);
         suite_add_tcase(s, tc);
