@@ -9,6 +9,7 @@
 #include "bus-manager.h"
 #include "plan.h"
 #include "polkit.h"
+#include "service.h"
 #include "version.h"
 #include "watch.h"
 
@@ -371,7 +372,6 @@ static int method_privileged(sd_bus_message *call, Manager *m, sd_bus_error *err
         r = operation(m, uid, &changes, &message);
         if (r < 0)
                 return bus_error_from_manager(error, r, message);
-        (void) watch_reschedule(m); /* a reload may have changed the poll interval */
         (void) watch_files(m);
         Caller caller = { .root = uid == 0 };
         r = reply_report(call, &changes, &caller, NULL);
@@ -384,7 +384,7 @@ static int method_revert(sd_bus_message *call, void *userdata, sd_bus_error *err
 }
 
 static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return method_privileged(call, userdata, error, manager_reload);
+        return method_privileged(call, userdata, error, service_reload);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -595,6 +595,7 @@ void bus_manager_publish(Manager *m) {
         if (n > 0 && !first)
                 (void) sd_bus_emit_properties_changed_strv(m->bus, WSTUNED_BUS_PATH, WSTUNED_BUS_INTERFACE,
                                                            (char **) changed);
+        service_publish_status(m); /* systemctl status shows the same */
 }
 
 void bus_manager_emit_drifted(Manager *m, const char *key, const char *expected, const char *actual,

@@ -9,7 +9,7 @@ int bus_manager_attach(Manager *m);
 /* Only register the object, for a bus without a bus daemon (a direct connection: fuzz/fuzz-bus.c). */
 int bus_manager_add_object(Manager *m);
 
-/* Send PropertiesChanged for whatever changed since the last call. */
+/* Send PropertiesChanged for whatever changed since the last call, and the new status line to systemd. */
 void bus_manager_publish(Manager *m);
 
 /* The Drifted signal: a managed key was found with another value; action is what wstuned did about it

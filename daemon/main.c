@@ -2,7 +2,6 @@
 /* main.c - wstuned: arguments and setup, then the event loop. */
 #include <getopt.h>
 #include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
@@ -12,6 +11,7 @@
 #include "journal.h"
 #include "manager.h"
 #include "polkit.h"
+#include "service.h"
 #include "version.h"
 #include "watch.h"
 
@@ -82,7 +82,6 @@ static int parse_argv(int argc, char *argv[]) {
 
 static int run(void) {
         _cleanup_(manager_freep) Manager *m = NULL;
-        sigset_t mask;
         int r;
 
         /* A caller decides how large a bus message is (up to the broker's limit, 128 MiB). glibc's malloc
@@ -101,13 +100,9 @@ static int run(void) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        /* No handler: the loop exits with status 0. */
-        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL)) < 0)
+        /* Before the start-up apply: a SIGHUP meanwhile waits for the loop instead of ending the daemon. */
+        r = service_add_signals(m);
+        if (r < 0)
                 return r;
         r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
@@ -142,13 +137,8 @@ static int run(void) {
                 goto out;
         }
 
-        if (m->state_newer)
-                /* systemctl status shows it next to the journal entry that explains it */
-                (void) sd_notify(false, "READY=1\nSTATUS=Nothing applied: the state file was written by a newer "
-                                        "wstuned (downgrade refused)");
-        else
-                (void) sd_notifyf(false, "READY=1\nSTATUS=Profile %s, state %s",
-                                  m->profile ? m->profile->name : "(none)", manager_state_to_string(manager_state(m)));
+        /* STATUS= went out with the first bus_manager_publish(); service.c keeps it current. */
+        (void) sd_notify(false, "READY=1");
         log_info("wstuned %s ready: profile %s, state %s", WSTUNED_VERSION, m->profile ? m->profile->name : "(none)",
                  manager_state_to_string(manager_state(m)));
 

@@ -114,6 +114,7 @@ Manager *manager_free(Manager *m) {
         paths_done(&m->paths);
         free(m->published_profile);
         free(m->published_pending);
+        free(m->published_summary);
         free(m);
         return NULL;
 }
@@ -349,6 +350,46 @@ int manager_pending_keys(const Manager *m, char ***ret) {
                                 return -ENOMEM;
                 }
         *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int manager_summary(const Manager *m, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t counts[_KEY_STATE_MAX] = {}, size = 0;
+        const char *sep = " (";
+        FILE *f;
+
+        if (m->state_newer || !m->profile) {
+                /* a newer wstuned's state file: the journal entry next to it in systemctl status says why */
+                buf = strdup(m->state_newer ? "Nothing applied: the state file was written by a newer wstuned "
+                                              "(downgrade refused)"
+                                            : "No profile active");
+                if (!buf)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(buf);
+                return 0;
+        }
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (m->keys[i].state >= 0 && m->keys[i].state < _KEY_STATE_MAX)
+                        counts[m->keys[i].state]++;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "Profile %s: %s", m->profile->name, manager_state_to_string(manager_state(m)));
+        for (KeyState s = 0; s < _KEY_STATE_MAX; s++) {
+                if (counts[s] == 0)
+                        continue;
+                /* the first count says what is counted: "(1 key ok, 2 pending)" */
+                fprintf(f, "%s%zu %s%s", sep, counts[s], sep[0] != ' ' ? "" : counts[s] == 1 ? "key " : "keys ",
+                        key_state_to_string(s));
+                sep = ", ";
+        }
+        if (sep[0] == ',')
+                fputc(')', f);
+        if (fclose(f) != 0 || !buf)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
         return 0;
 }
 

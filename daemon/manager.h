@@ -118,6 +118,7 @@ typedef struct Manager {
         ManagerState published_state;
         char *published_pending;
         uint64_t published_corrections;
+        char *published_summary; /* the last STATUS= sent to systemd (service.c) */
 
         /* pressure: sampled on the poll timer (pressure-watch.c) */
         Sampler sampler;
@@ -168,3 +169,6 @@ FightSettings manager_fight_settings(const Manager *m);
 int manager_save_state(Manager *m);
 /* Dot-form names of pending keys, NULL-terminated. */
 int manager_pending_keys(const Manager *m, char ***ret);
+/* One line for people: the profile, its state and how many keys are in each state, e.g.
+ * "Profile ws-server: pending (6 keys ok, 1 pending)", or "No profile active". systemctl status shows it. */
+int manager_summary(const Manager *m, char **ret);

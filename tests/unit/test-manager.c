@@ -181,6 +181,13 @@ static void assert_baseline_n(const char *active, const char *const (*entries)[2
 #define assert_baseline(active, entries) assert_baseline_n(active, entries, ELEMENTSOF(entries))
 #define assert_baseline_empty(active) assert_baseline_n(active, NULL, 0)
 
+/* manager_summary(): the line systemctl status shows. */
+static void assert_summary(const char *expected) {
+        _cleanup_free_ char *summary = NULL;
+        ck_assert_int_eq(manager_summary(m, &summary), 0);
+        ck_assert_str_eq(summary, expected);
+}
+
 static void apply_ok(const char *name) {
         _cleanup_(report_done) Report changes = {};
         _cleanup_free_ char *error = NULL;
@@ -228,6 +235,7 @@ START_TEST(test_apply) {
         ck_assert_int_eq(manager_pending_keys(m, &pending), 0);
         ck_assert_uint_eq(strv_length(pending), 1);
         ck_assert_str_eq(pending[0], "net.netfilter.nf_conntrack_max");
+        assert_summary("Profile server: pending (6 keys ok, 1 pending)");
 
         ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         assert_rows(&entries, get_rows);
@@ -359,6 +367,7 @@ START_TEST(test_switch_profile) {
         assert_proc("net/ipv4/conf/eth0.100/rp_filter", "2");
         assert_baseline("client", baseline);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_OK);
+        assert_summary("Profile client: ok (2 keys ok, 1 unmanaged)");
 
         ck_assert_int_eq(manager_revert(m, 0, &reverted, &error), 0);
         assert_rows(&reverted, revert_rows);
@@ -366,6 +375,7 @@ START_TEST(test_switch_profile) {
         assert_baseline_empty(NULL);
         ck_assert_ptr_null(m->profile);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_INACTIVE);
+        assert_summary("No profile active");
 }
 END_TEST
 
@@ -542,6 +552,7 @@ START_TEST(test_pending) {
         assert_proc("net/netfilter/nf_conntrack_max", "262144");
         ck_assert_str_eq(state_baseline_get(&m->state, "net/netfilter/nf_conntrack_max"), "65536");
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_OK);
+        assert_summary("Profile server: ok (7 keys ok)");
 }
 END_TEST
 
@@ -574,6 +585,7 @@ START_TEST(test_failing_key) {
         assert_proc("net/ipv4/tcp_fin_timeout", "15");
         assert_baseline("server", baseline);
         ck_assert_int_eq(manager_state(m), MANAGER_STATE_DEGRADED);
+        assert_summary("Profile server: degraded (5 keys ok, 1 pending, 1 error)");
 
         ck_assert_int_eq(manager_get(m, NULL, AS_ROOT, &entries, &error), 0);
         ck_assert_str_eq(entries.rows[5].col[0], "net.ipv4.conf.eth0/100.rp_filter");

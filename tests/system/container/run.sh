@@ -49,6 +49,11 @@ ct_bus_prop() { ct busctl get-property io.wstune.wstuned1 /io/wstune/wstuned1 io
 ct_journal() { ct journalctl --no-pager "$@"; }
 ct_unit_prop() { ct systemctl show -P "$2" "$1"; }
 
+# ct_console: what the container's console showed in the current boot, without colours and carriage
+# returns. PID 1's messages from before journald runs (the boot transaction's) are there only: a container
+# has no kernel log for journald to read them back from.
+ct_console() { sed -n "/^--- boot $CT_BOOTS\$/,\$p" "$WORK/nspawn.log" | sed 's/\x1b\[[0-9;]*m//g; s/\r//g'; }
+
 not() { ! "$@"; }
 
 # wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds; fails after SECONDS.
@@ -82,7 +87,8 @@ nspawn_running() {
         [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# ct_boot: boot the container, set LEADER (its PID 1 seen from here), wait until it is up.
+# ct_boot: boot the container, set LEADER (its PID 1 seen from here), wait until it is up (at most
+# CT_BOOT_WAIT seconds, default 30).
 ct_boot() {
         local state t0
         t0=$(now)
@@ -105,7 +111,7 @@ ct_boot() {
                 tail -n 20 "$WORK/nspawn.log"
                 return 1
         fi
-        for _ in $(seq 150); do
+        for _ in $(seq $((${CT_BOOT_WAIT:-30} * 5))); do
                 state=$(ct systemctl is-system-running 2>/dev/null)
                 case $state in running | degraded) break ;; esac
                 sleep 0.2
@@ -205,13 +211,16 @@ case ${DEB##*/} in wstuned_*.deb) ;; *) fail "package to test" "$DEB: the README
 echo "# package: $DEB ($(since "$t") s)"
 
 t=$(now)
-if ! system_rootfs "$ROOT"; then
+if ! system_rootfs "$ROOT" "$SYSTEM_ROOTFS_CONTAINER_EXTRA"; then
         fail "rootfs (debootstrap, see $WSTUNED_BUILD/system-cache/debootstrap.log)"
         exit 1
 fi
 # The tarball's top directory comes from a mktemp -d (mode 0700): "/" must be 0755 or no service
 # running as its own user (dbus-daemon, polkitd) can reach any file.
 chmod 0755 "$ROOT"
+# cloud-init is in the rootfs for 75-cloud-init, which turns it on for its boot; the other boots go
+# without it (looking for a cloud, it could wait for a metadata server that is not there).
+touch "$ROOT/etc/cloud/cloud-init.disabled"
 # The README's commands are for a person at a terminal; here nobody answers apt's questions.
 cat >"$ROOT/etc/apt/apt.conf.d/90wstuned-system-test" <<'APT'
 APT::Get::Assume-Yes "true";
