@@ -336,7 +336,7 @@ static const struct {
 static const char *value_color(const char *value) {
         if (!arg_color)
                 return NULL;
-        if (startswith(value, "error"))
+        if (startswith(value, "error") || startswith(value, "lowers:"))
                 return ANSI_RED;
         for (size_t i = 0; i < ELEMENTSOF(value_colors); i++)
                 if (streq(value, value_colors[i].value))

@@ -32,6 +32,7 @@
 #define WSTUNED_MESSAGE_BACKLOG_DROPS "f043b7204e0c4003a5aac28301a04f7a"
 #define WSTUNED_MESSAGE_CONNTRACK_GROWN "def8b70b9a984ddcaa75131d7c88accd"
 #define WSTUNED_MESSAGE_CONNTRACK_GROWTH_FAILED "84fad67e72ce431a968371aea3bd48d3"
+#define WSTUNED_MESSAGE_FILE_SKIPPED "de1933c9a8a44f5cafe23c54f688896f"
 
 typedef enum LogEvent {
         EVENT_PROFILE_APPLIED,
@@ -57,6 +58,7 @@ typedef enum LogEvent {
         EVENT_BACKLOG_DROPS,      /* a listen drop counter went up */
         EVENT_CONNTRACK_GROWN,
         EVENT_CONNTRACK_GROWTH_FAILED,
+        EVENT_FILE_SKIPPED, /* a limit file the docker layer leaves out: it would lower a unit's limit */
         _EVENT_MAX,
 } LogEvent;
 
