@@ -7,6 +7,7 @@
 # The docker layer never lowers a limit: containerd.service shipping LimitNOFILE=infinity gets no drop-in
 # (a row and a journal entry say so), a drop-in wstuned wrote before docker.service was upgraded to infinity
 # is flagged by Verify and removed by the next Apply, and on a host without Docker nothing is written for it.
+# "wstuned --restore-files" (the package's prerm) puts every limit file back without the daemon.
 # Processes matched by name count only when they are root's, dockerd only in docker.service: a user's
 # process named like a watched one or named dockerd (with --default-ulimit and a low limit) changes
 # neither Verify nor daemon.json; root's fake dockerd does only once it is moved into a real cgroup
@@ -304,6 +305,38 @@ check_eq "no drop-in created for Docker" "" "$(find "$E/systemd/system" -type f 
 check_rc "verify holds" 0 wstunectl verify
 check_match "verify row" "/etc/docker/daemon.json +skipped: Docker is not installed +\(none\) +ok" "$OUT"
 check_rc "revert" 0 wstunectl revert
+
+# Package removal: the prerm runs "wstuned --restore-files" once the daemon is stopped. The limit files go
+# back as they were before wstuned (the drop-ins it created removed, the admin's daemon.json byte-identical,
+# with its mode), each with a journal entry; the active profile stays for a reinstall; a second run has
+# nothing to do and writes nothing.
+printf '[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/dockerd -H fd://\n' >"$UNITS/docker.service"
+cp -p "$SB/daemon.json.orig" "$JSON"
+check_rc "apply lim with Docker and the admin's daemon.json" 0 wstunectl apply lim
+check_rc "daemon.json merged" 0 file_is "$JSON" '"nofile"'
+rc=0
+wstuned_stop || rc=$?
+check_eq "the daemon stops" 0 "$rc"
+restored_before=$(sb_journal -o json MESSAGE_ID="$(id_of FILE_RESTORED)" | grep -c .)
+restore_files() { "$WSTUNED_BUILD/daemon/wstuned" --root="$SB_ROOT" --restore-files; }
+check_rc "wstuned --restore-files" 0 restore_files
+check_eq "one line per file" "/etc/security/limits.d/90-wstuned.conf: restore
+/etc/systemd/system.conf.d/90-wstuned.conf: restore
+/etc/systemd/system/docker.service.d/90-wstuned.conf: restore
+/etc/docker/daemon.json: restore" "$OUT"
+check_rc "daemon.json byte-identical to the admin's" 0 cmp "$SB/daemon.json.orig" "$JSON"
+check_eq "daemon.json mode kept" 600 "$(stat -c %a "$JSON")"
+check_eq "the drop-ins wstuned created are gone" "" "$(find "$E/security" "$E/systemd" -type f 2>/dev/null)"
+check_eq "journal: one restored entry per file" 4 \
+        "$(($(sb_journal -o json MESSAGE_ID="$(id_of FILE_RESTORED)" | grep -c .) - restored_before))"
+state=$(cat "$SB_ROOT/var/lib/wstuned/state.json")
+check_match "state: the active profile stays" '"active_profile":[[:space:]]*"lim"' "$state"
+check_no_match "state: no file baseline left" "90-wstuned.conf|daemon.json" "$state"
+check_rc "a second run has nothing to do" 0 restore_files
+check_eq "and says nothing" "" "$OUT"
+check_eq "and writes nothing" "$state" "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
+if wstuned_start; then pass "the daemon starts again"; else fail "the daemon starts again"; fi
+check_rc "and applies lim again" 0 wstunectl verify
 
 check_host_unchanged
 test_finish

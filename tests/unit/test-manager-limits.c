@@ -1476,6 +1476,62 @@ START_TEST(test_docker_uninstalled_later) {
 }
 END_TEST
 
+/* ---- package removal ---- */
+
+/* wstuned --restore-files: every limit file back from state.json without a bus (the drop-ins wstuned
+ * created removed, the admin's daemon.json with its bytes and mode); the active profile stays. */
+START_TEST(test_restore_files) {
+        _cleanup_(report_done) Report none = {}, restored = {}, again = {};
+        _cleanup_free_ char *error = NULL, *docker = path_in(root, "etc/docker/daemon.json"), *listing = NULL,
+                            *state_before = NULL, *state_after = NULL;
+
+        /* nothing of wstuned's: nothing done, not even a state file written */
+        ck_assert_int_eq(manager_restore_files(m, &none, &error), 0);
+        ck_assert_uint_eq(none.n, 0);
+        listing = dir_list(root);
+        ck_assert_str_eq(listing, "lib proc profiles");
+
+        tree_write(root, "etc/docker/daemon.json", admin_docker_json);
+        ck_assert_int_eq(chmod(docker, 0600), 0);
+        apply_ok("all");
+        m = manager_free(m);
+        m = manager_on_tree();
+
+        ck_assert_int_eq(manager_restore_files(m, &restored, &error), 0);
+        ck_assert_ptr_null(error);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
+                assert_row(&restored, f, limit_file_path(f), "wstuned's",
+                           f == LIMIT_FILE_DOCKER_JSON ? "original" : "(none)", "restore");
+        ck_assert_uint_eq(restored.n, _LIMIT_FILE_MAX);
+        assert_dropins_gone();
+        assert_file("etc/docker/daemon.json", admin_docker_json, 0600);
+        assert_file_baseline_empty();
+        ck_assert_str_eq(m->state.active_profile, "all");
+
+        state_before = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_int_eq(manager_restore_files(m, &again, &error), 0);
+        ck_assert_uint_eq(again.n, 0);
+        state_after = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_str_eq(state_after, state_before);
+}
+END_TEST
+
+START_TEST(test_restore_files_bad_state) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL, *expected = NULL, *before = NULL;
+
+        tree_write(root, "var/lib/wstuned/state.json", "{ \"version\": 2 }");
+        ck_assert_int_eq(manager_restore_files(m, &changes, &error), -EINVAL);
+        ck_assert_int_ge(asprintf(&expected, "%s/var/lib/wstuned/state.json: version: unsupported (expected 1)", root),
+                         0);
+        ck_assert_pstr_eq(error, expected);
+        ck_assert_uint_eq(changes.n, 0);
+        /* left for a human, as it is */
+        before = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_str_eq(before, "{ \"version\": 2 }");
+}
+END_TEST
+
 /* ---- bugs: these fail until the daemon is fixed ---- */
 
 /* Regression (fixed): re-applying a raise_nr_open profile lowers fs.nr_open below its own hard limit. limits_check()
@@ -1633,6 +1689,12 @@ static Suite *manager_limits_suite(void) {
         tcase_add_test(tc, test_docker_always_never_lowers);
         tcase_add_loop_test(tc, test_docker_installed_by, 0, ELEMENTSOF(installed_cases));
         tcase_add_test(tc, test_docker_uninstalled_later);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("package");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_restore_files);
+        tcase_add_test(tc, test_restore_files_bad_state);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */
