@@ -366,7 +366,7 @@ static bool state_is(const char *state, const char *value) {
 static const char *value_color(const char *value) {
         if (!arg_color)
                 return NULL;
-        if (startswith(value, "error"))
+        if (startswith(value, "error") || startswith(value, "lowers:"))
                 return ANSI_RED;
         for (size_t i = 0; i < ELEMENTSOF(value_colors); i++)
                 if (state_is(value, value_colors[i].value))

@@ -33,6 +33,7 @@
 #define WSTUNED_MESSAGE_CONNTRACK_GROWN "def8b70b9a984ddcaa75131d7c88accd"
 #define WSTUNED_MESSAGE_CONNTRACK_GROWTH_FAILED "84fad67e72ce431a968371aea3bd48d3"
 #define WSTUNED_MESSAGE_STATE_NEWER "b97596b38eeb44039e80dbcba9c09243"
+#define WSTUNED_MESSAGE_FILE_SKIPPED "de1933c9a8a44f5cafe23c54f688896f"
 
 typedef enum LogEvent {
         EVENT_PROFILE_APPLIED,
@@ -59,6 +60,7 @@ typedef enum LogEvent {
         EVENT_CONNTRACK_GROWN,
         EVENT_CONNTRACK_GROWTH_FAILED,
         EVENT_STATE_NEWER, /* state.json is a newer wstuned's: left alone, nothing applied */
+        EVENT_FILE_SKIPPED, /* a limit file the docker layer leaves out: it would lower a unit's limit */
         _EVENT_MAX,
 } LogEvent;
 

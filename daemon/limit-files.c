@@ -19,6 +19,7 @@ typedef struct LimitFileInfo {
         LimitLayer layer;
         LimitFormat format;
         const char *section, *key; /* LIMIT_FORMAT_SYSTEMD */
+        const char *unit;          /* a unit's LimitNOFILE= drop-in: the unit */
         const char *takes_effect;
 } LimitFileInfo;
 
@@ -48,6 +49,7 @@ static const LimitFileInfo file_table[_LIMIT_FILE_MAX] = {
                 .format = LIMIT_FORMAT_SYSTEMD,
                 .section = "Service",
                 .key = "LimitNOFILE",
+                .unit = "docker.service",
                 .takes_effect = "dockerd after systemctl daemon-reload and a docker.service restart",
         },
         [LIMIT_FILE_CONTAINERD_UNIT] = {
@@ -56,6 +58,7 @@ static const LimitFileInfo file_table[_LIMIT_FILE_MAX] = {
                 .format = LIMIT_FORMAT_SYSTEMD,
                 .section = "Service",
                 .key = "LimitNOFILE",
+                .unit = "containerd.service",
                 .takes_effect = "containerd after systemctl daemon-reload and a containerd.service restart",
         },
         [LIMIT_FILE_DOCKER_JSON] = {
@@ -91,9 +94,46 @@ const char *limit_file_takes_effect(LimitFile f) {
         return i ? i->takes_effect : NULL;
 }
 
-static bool limits_are_valid(const ProfileLimits *l) {
-        return l && l->present && l->nofile_soft >= 1 && l->nofile_soft <= l->nofile_hard &&
-               l->nofile_hard <= PROFILE_NOFILE_MAX;
+const char *limit_file_unit(LimitFile f) {
+        const LimitFileInfo *i = file_info(f);
+        return i ? i->unit : NULL;
+}
+
+/* unit: l may carry a unit's own values (limits_unit_wanted()), so either limit may also be infinity
+ * (UNIT_NOFILE_INFINITY). */
+static bool limit_value_is_valid(uint64_t v, bool unit) {
+        return v >= 1 && (v <= PROFILE_NOFILE_MAX || (unit && v == UNIT_NOFILE_INFINITY));
+}
+
+static bool limits_are_valid(const ProfileLimits *l, bool unit) {
+        return l && l->present && l->nofile_soft <= l->nofile_hard && limit_value_is_valid(l->nofile_soft, unit) &&
+               limit_value_is_valid(l->nofile_hard, unit);
+}
+
+/* A finite limit above the kernel's ceiling for fs.nr_open is no lower than infinity in effect. */
+static uint64_t unit_limit_value(uint64_t v) {
+        return v > PROFILE_NOFILE_MAX ? UNIT_NOFILE_INFINITY : v;
+}
+
+int limits_unit_wanted(const ProfileLimits *l, const UnitNofile *own, ProfileLimits *ret) {
+        if (!limits_are_valid(l, false))
+                return -EINVAL;
+        *ret = *l;
+        if (!own || !own->set)
+                return 1;
+        if (own->soft >= l->nofile_soft && own->hard >= l->nofile_hard)
+                return 0;
+        /* soft <= hard on both sides, so the higher of each keeps soft <= hard */
+        ret->nofile_soft = MAX(unit_limit_value(own->soft), l->nofile_soft);
+        ret->nofile_hard = MAX(unit_limit_value(own->hard), l->nofile_hard);
+        return 1;
+}
+
+static void limit_value_string(uint64_t v, char *buf, size_t size) {
+        if (v == UNIT_NOFILE_INFINITY)
+                snprintf(buf, size, "infinity");
+        else
+                snprintf(buf, size, "%" PRIu64, v);
 }
 
 /* A domain we write for nofile: "*", a user or an @group, nothing that could split or end the line. */
@@ -116,7 +156,7 @@ int limits_render(LimitFile f, const ProfileLimits *l, const char *profile, char
                 return -EINVAL;
         if (info->format == LIMIT_FORMAT_JSON)
                 return -EOPNOTSUPP;
-        if (!limits_are_valid(l) || !profile || !profile_name_is_valid(profile))
+        if (!limits_are_valid(l, info->unit != NULL) || !profile || !profile_name_is_valid(profile))
                 return -EINVAL;
         if (info->format == LIMIT_FORMAT_PAM) {
                 if (strv_length(l->domains) == 0)
@@ -139,9 +179,12 @@ int limits_render(LimitFile f, const ProfileLimits *l, const char *profile, char
                 for (char **d = l->domains; *d; d++)
                         fprintf(out, "%-*s soft nofile %" PRIu64 "\n%-*s hard nofile %" PRIu64 "\n",
                                 (int) width, *d, l->nofile_soft, (int) width, *d, l->nofile_hard);
-        else
-                fprintf(out, "[%s]\n%s=%" PRIu64 ":%" PRIu64 "\n", info->section, info->key, l->nofile_soft,
-                        l->nofile_hard);
+        else {
+                char soft[24], hard[24];
+                limit_value_string(l->nofile_soft, soft, sizeof soft);
+                limit_value_string(l->nofile_hard, hard, sizeof hard);
+                fprintf(out, "[%s]\n%s=%s:%s\n", info->section, info->key, soft, hard);
+        }
         bool failed = ferror(out);
         if (fclose(out) != 0 || failed)
                 return -ENOMEM;
@@ -362,7 +405,7 @@ int limits_merge_docker_json(const char *old, size_t old_size, const char *origi
         size_t size = 0;
         int r;
 
-        if (!limits_are_valid(l))
+        if (!limits_are_valid(l, false))
                 return errorf(ret_error, -EINVAL, "%s: invalid nofile limits", origin);
         r = docker_json_parse(old, old_size, origin, &root, ret_error);
         if (r < 0)
@@ -452,7 +495,7 @@ bool limits_file_holds(LimitFile f, const char *content, size_t size, const Prof
                        const char *profile) {
         _cleanup_free_ char *want = NULL;
 
-        if (!file_info(f) || !content || !limits_are_valid(l))
+        if (!file_info(f) || !content || !limits_are_valid(l, limit_file_unit(f) != NULL))
                 return false;
         if (!limit_file_is_dropin(f))
                 return docker_json_holds(content, size, l);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "profile.h"
+#include "unit-nofile.h"
 
 #define LIMITS_DOCKER_JSON_SIZE_MAX (1024u * 1024u) /* bytes of an existing daemon.json we parse */
 
@@ -30,10 +31,20 @@ LimitLayer limit_file_layer(LimitFile f);
 bool limit_file_is_dropin(LimitFile f);
 /* What picks the new limit up, and when, as a phrase for reports: "new login sessions …". */
 const char *limit_file_takes_effect(LimitFile f);
+/* The systemd unit whose LimitNOFILE= drop-in f is ("docker.service"); NULL for the other files. */
+const char *limit_file_unit(LimitFile f);
+
+/* What a unit's drop-in must say so that it never lowers the limit the unit has without it (own; NULL or not
+ * set: the unit has none, and runs with DefaultLimitNOFILE=). 0 when own is already at least l's, soft and
+ * hard: no drop-in. 1 when a drop-in is needed: *ret is l with soft and hard each raised to own's where that
+ * is higher (possibly UNIT_NOFILE_INFINITY), so "1024:infinity" and a profile of 200000 give
+ * "200000:infinity", not a hard limit of 200000. -EINVAL for invalid l. */
+int limits_unit_wanted(const ProfileLimits *l, const UnitNofile *own, ProfileLimits *ret);
 
 /* The whole content of drop-in f for l, first line a comment saying wstuned manages and overwrites the
  * file for profile. Deterministic. -EINVAL when l is not present, its values are out of range
- * (0, soft above hard, above PROFILE_NOFILE_MAX), a domain is not "*", a user or an @group (a %group
+ * (0, soft above hard, above PROFILE_NOFILE_MAX; the unit drop-ins also take UNIT_NOFILE_INFINITY, written
+ * "infinity", from limits_unit_wanted()), a domain is not "*", a user or an @group (a %group
  * domain is refused: pam_limits honours it for maxlogins only and would ignore the line), or profile
  * is not a valid profile name; -EOPNOTSUPP for LIMIT_FILE_DOCKER_JSON (use limits_merge_docker_json). */
 int limits_render(LimitFile f, const ProfileLimits *l, const char *profile, char **ret);

@@ -5,16 +5,26 @@
  * only when its content changes, after its original (or its absence) went into the baseline on disk, so
  * Revert puts back byte-identical originals and removes the drop-ins wstuned created. A written limit
  * changes nothing for running processes: each row and journal entry says what must restart, and
- * Verify looks at the processes themselves (/proc/PID/limits) to say "restart-needed". */
+ * Verify looks at the processes themselves (/proc/PID/limits) to say "restart-needed".
+ *
+ * The docker layer never lowers a limit: docker.service and containerd.service may ship a LimitNOFILE= of
+ * their own (infinity in docker-ce 23-24 and containerd 1.x) above the profile's, and a drop-in would take
+ * it down. file_plan() compares with what the unit has without wstuned's drop-in (unit-nofile.c says why
+ * that comes from the unit files, not from systemd), leaves the drop-in out when the unit's limit is at
+ * least the profile's (putting back one wstuned wrote before), and keeps the higher of each limit
+ * otherwise; Verify flags a drop-in that lowers the unit's limit. Nor does the layer write for what is not
+ * installed, unless the profile says "docker": "always". */
 #include <libgen.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "bus-manager.h"
 #include "journal.h"
 #include "limits-apply.h"
 #include "limit-files.h"
 #include "proc-limits.h"
+#include "unit-nofile.h"
 
 #define LIMIT_FILE_SIZE_MAX (1024u * 1024u)
 #define PROC_RESCAN_USEC (5u * 1000000u) /* how old the list of watched processes may get */
@@ -83,9 +93,26 @@ int limits_check(Manager *m, Profile *p, char **ret_error) {
         return 0;
 }
 
+/* "soft:hard" ("200000:infinity" for a unit's drop-in that keeps the unit's infinity). */
+static void values_string(const ProfileLimits *l, char *buf, size_t size) {
+        char soft[24], hard[24];
+
+        if (l->nofile_soft == UNIT_NOFILE_INFINITY)
+                snprintf(soft, sizeof soft, "infinity");
+        else
+                snprintf(soft, sizeof soft, "%llu", (unsigned long long) l->nofile_soft);
+        if (l->nofile_hard == UNIT_NOFILE_INFINITY)
+                snprintf(hard, sizeof hard, "infinity");
+        else
+                snprintf(hard, sizeof hard, "%llu", (unsigned long long) l->nofile_hard);
+        snprintf(buf, size, "%s:%s", soft, hard);
+}
+
 static void nofile_string(const ProfileLimits *l, char *buf, size_t size) {
-        snprintf(buf, size, "nofile %llu:%llu", (unsigned long long) l->nofile_soft,
-                 (unsigned long long) l->nofile_hard);
+        char values[48];
+
+        values_string(l, values, sizeof values);
+        snprintf(buf, size, "nofile %s", values);
 }
 
 /* Put a file back as the baseline has it: its original bytes, owner and mode, or no file. What is already as
@@ -187,6 +214,145 @@ static pid_t dockerd_with_ulimit_flag(const Manager *m) {
         return pid;
 }
 
+/* Where the packages put dockerd: docker-ce and the static binaries /usr/bin, Debian's docker.io /usr/sbin. */
+static const char *const dockerd_paths[] = { "/usr/bin/dockerd", "/usr/sbin/dockerd", "/usr/local/bin/dockerd" };
+
+/* Docker is installed when docker.service has a unit file or dockerd is where a package puts it, under the
+ * root prefix. */
+static bool docker_installed(const Manager *m) {
+        int r = unit_file_find(m->paths.root, "docker.service", NULL);
+        if (r == 0)
+                return true;
+        for (size_t i = 0; i < ELEMENTSOF(dockerd_paths); i++) {
+                _cleanup_free_ char *full = path_join_root(m->paths.root, dockerd_paths[i]);
+                if (full && access(full, F_OK) >= 0)
+                        return true;
+        }
+        return false;
+}
+
+/* daemon.json is the admin's to merge into: it was there before wstuned first wrote it (the baseline says
+ * so), or, with no baseline, something is at its path now. */
+static bool docker_json_is_admins(const Manager *m) {
+        const char *path = limit_file_path(LIMIT_FILE_DOCKER_JSON);
+        const FileBaseline *b = state_file_get(&m->state, path);
+        _cleanup_free_ char *full = NULL;
+        struct stat st;
+
+        if (b)
+                return b->content;
+        full = path_join_root(m->paths.root, path);
+        return full && lstat(full, &st) >= 0;
+}
+
+typedef struct FilePlan {
+        bool write;           /* false: the file is left out, why says why */
+        ProfileLimits limits; /* write: what it carries, the profile's limits or a unit's own higher ones */
+        UnitNofile own;       /* a unit's drop-in: the unit's LimitNOFILE= without wstuned's drop-in */
+        UnitNofile with_ours; /* and with it, where it is among the unit's drop-ins */
+        char why[192];        /* !write: "docker.service already has LimitNOFILE=infinity"; an error's message */
+} FilePlan;
+
+/* Whether and what to write for f under p: the profile's limits, except for the docker layer, which writes
+ *   - a unit's drop-in only when the unit has a unit file (not masked), and not when the unit's own limit
+ *     is already at least the profile's, soft and hard; when only one of them is, the drop-in keeps it;
+ *   - daemon.json only when Docker is installed or the file is the admin's (one wstuned created does not
+ *     count);
+ * and either one also where the unit or Docker is missing with "docker": "always". A negative errno (the
+ * message in why) when a unit's files cannot be read: what the unit has is unknown, so nothing is written. */
+static int file_plan(const Manager *m, const Profile *p, LimitFile f, FilePlan *ret) {
+        const char *unit = limit_file_unit(f);
+        char own[UNIT_NOFILE_STRING_MAX];
+        int r;
+
+        *ret = (FilePlan) { .write = true, .limits = p->limits };
+        if (unit) {
+                r = unit_nofile_load(m->paths.root, unit, limit_file_path(f), &ret->own, &ret->with_ours);
+                if (r == -ENOENT || r == -ERFKILL) {
+                        if (p->limits.docker_always)
+                                return 0;
+                        ret->write = false;
+                        snprintf(ret->why, sizeof ret->why, "%s is %s", unit,
+                                 r == -ENOENT ? "not installed" : "masked");
+                        return 0;
+                }
+                if (r < 0) {
+                        snprintf(ret->why, sizeof ret->why, "cannot read the unit files of %s: %s", unit,
+                                 r == -E2BIG ? "too many drop-ins" : file_error_to_string(r));
+                        return r;
+                }
+                r = limits_unit_wanted(&p->limits, &ret->own, &ret->limits);
+                if (r < 0) {
+                        snprintf(ret->why, sizeof ret->why, "%s", strerror(-r));
+                        return r;
+                }
+                if (r == 0) {
+                        ret->write = false;
+                        snprintf(ret->why, sizeof ret->why, "%s already has LimitNOFILE=%s", unit,
+                                 unit_nofile_format(ret->own.soft, ret->own.hard, own));
+                }
+                return 0;
+        }
+        if (f == LIMIT_FILE_DOCKER_JSON && !p->limits.docker_always && !docker_installed(m) &&
+            !docker_json_is_admins(m)) {
+                ret->write = false;
+                snprintf(ret->why, sizeof ret->why, "Docker is not installed");
+        }
+        return 0;
+}
+
+/* f is left out (plan->why): a report row, and a file wstuned wrote before goes back to its baseline. A unit
+ * whose own limit is higher is logged on each Apply; a missing one, the usual case on a host without Docker,
+ * only when a file of wstuned's goes. In a drift repair (no row) only a file of wstuned's is touched; a file
+ * someone else put there since is theirs. */
+static unsigned skip_one(Manager *m, LimitFile f, const Profile *p, const FilePlan *plan, bool dry_run, bool repair,
+                         uid_t caller, Report *changes) {
+        const char *path = limit_file_path(f);
+        const FileBaseline *b = state_file_get(&m->state, path);
+        _cleanup_free_ char *full = path_join_root(m->paths.root, path);
+        char result[256], values[48], own[UNIT_NOFILE_STRING_MAX];
+        struct stat st;
+        int r;
+
+        if (!full)
+                return 1;
+        if (repair && !b)
+                return 0;
+        bool had = b, created = b && !b->content;
+        const char *before = had ? "wstuned's" : lstat(full, &st) >= 0 ? "present" : "(none)";
+        const char *after = had ? (created ? "(none)" : "original") : before;
+
+        if (dry_run) {
+                snprintf(result, sizeof result, "would-skip: %s", plan->why);
+                (void) report_add(changes, path, before, after, result);
+                return 0;
+        }
+        if (had) {
+                r = file_restore(full, b);
+                if (r < 0) {
+                        file_failed(m, changes, false, path, NULL, -r, file_error_to_string(r));
+                        return 1;
+                }
+                state_file_remove(&m->state, path);
+        }
+        snprintf(result, sizeof result, "skipped: %s%s", plan->why,
+                 !had ? "" : created ? "; wstuned's file removed" : "; its original restored");
+        if (!repair)
+                (void) report_add(changes, path, before, after, result);
+        if (had || plan->own.set) {
+                values_string(&p->limits, values, sizeof values);
+                log_event(EVENT_FILE_SKIPPED,
+                          EVENT_FIELDS(.profile = p->name, .key = path, .expected = values,
+                                       .actual = plan->own.set ? unit_nofile_format(plan->own.soft, plan->own.hard, own)
+                                                               : NULL,
+                                       .caller = caller, .priority = had ? LOG_NOTICE : 0),
+                          "%s not written (nofile %s): %s%s%s%s", path, values, plan->why,
+                          !had ? "" : created ? "; wstuned's file removed" : "; its original restored",
+                          had ? "; takes effect for " : "", had ? limit_file_takes_effect(f) : "");
+        }
+        return 0;
+}
+
 /* repair: the file was ours and someone changed or removed it; log and signal a drift, no report row. */
 static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_run, bool repair, uid_t caller,
                           Report *changes) {
@@ -195,14 +361,22 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                             *error = NULL;
         char nofile[64], values[48], result[256];
         FileMeta meta = FILE_MODE(0644);
+        FilePlan plan;
         size_t size = 0;
         int r;
 
         if (!full)
                 return 1;
-        nofile_string(&p->limits, nofile, sizeof nofile);
-        snprintf(values, sizeof values, "%llu:%llu", (unsigned long long) p->limits.nofile_soft,
-                 (unsigned long long) p->limits.nofile_hard);
+        r = file_plan(m, p, f, &plan);
+        if (r < 0) {
+                file_failed(m, changes, dry_run, path, p->name, r == -E2BIG ? 0 : -r, plan.why);
+                return 1;
+        }
+        if (!plan.write)
+                return skip_one(m, f, p, &plan, dry_run, repair, caller, changes);
+        const ProfileLimits *l = &plan.limits;
+        nofile_string(l, nofile, sizeof nofile);
+        values_string(l, values, sizeof values);
 
         r = read_file_nofollow(full, LIMIT_FILE_SIZE_MAX, &current, &size, &meta);
         if (r < 0 && r != -ENOENT) {
@@ -220,10 +394,9 @@ static unsigned write_one(Manager *m, LimitFile f, const Profile *p, bool dry_ru
                         file_failed(m, changes, dry_run, path, p->name, 0, why);
                         return 1;
                 }
-                r = limits_merge_docker_json(current, size, path, &p->limits, &desired, &error);
-        }
-        else
-                r = limits_render(f, &p->limits, p->name, &desired);
+                r = limits_merge_docker_json(current, size, path, l, &desired, &error);
+        } else
+                r = limits_render(f, l, p->name, &desired);
         if (r < 0) {
                 file_failed(m, changes, dry_run, path, p->name, error ? 0 : -r, error ?: strerror(-r));
                 return 1;
@@ -375,7 +548,12 @@ int limits_watch_dirs(const Manager *m, char ***ret) {
         if (!dirs)
                 return -ENOMEM;
         for (LimitFile f = 0; m->profile && m->profile->limits.present && f < _LIMIT_FILE_MAX; f++) {
+                FilePlan plan;
+
                 if (!file_enabled(m->profile, f))
+                        continue;
+                /* a file the docker layer leaves out has nothing to keep (its directory may not even exist) */
+                if (file_plan(m, m->profile, f, &plan) >= 0 && !plan.write)
                         continue;
                 char *full = path_join_root(m->paths.root, limit_file_path(f));
                 if (!full)
@@ -453,22 +631,56 @@ bool limits_verify(Manager *m, Report *findings) {
 
         for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
                 _cleanup_free_ char *full = NULL, *content = NULL;
+                char want[256], unreadable[256], own[UNIT_NOFILE_STRING_MAX];
+                const char *unit = limit_file_unit(f);
+                FilePlan plan;
                 size_t size = 0;
                 bool holds;
                 int r;
 
                 if (!file_enabled(m->profile, f))
                         continue;
+                r = file_plan(m, m->profile, f, &plan);
+                if (r < 0) {
+                        snprintf(unreadable, sizeof unreadable, "error: %s", plan.why);
+                        (void) report_add(findings, limit_file_path(f), nofile, NULL, unreadable);
+                        ok = false;
+                        continue;
+                }
+                if (plan.write)
+                        nofile_string(&plan.limits, want, sizeof want);
+                else
+                        snprintf(want, sizeof want, "skipped: %s", plan.why);
+
+                /* a drop-in that takes the unit below its own limit: written before the unit (an upgrade)
+                 * raised it, or by hand */
+                if (unit && unit_nofile_lowers(&plan.with_ours, &plan.own)) {
+                        ProfileLimits with = { .nofile_soft = plan.with_ours.soft, .nofile_hard = plan.with_ours.hard };
+                        char actual_with[64];
+                        nofile_string(&with, actual_with, sizeof actual_with);
+                        snprintf(verdict, sizeof verdict, "lowers: %s has LimitNOFILE=%s", unit,
+                                 unit_nofile_format(plan.own.soft, plan.own.hard, own));
+                        (void) report_add(findings, limit_file_path(f), want, actual_with, verdict);
+                        ok = false;
+                        continue;
+                }
+
                 full = path_join_root(m->paths.root, limit_file_path(f));
                 if (!full)
                         return false;
+                if (!plan.write) {
+                        /* nothing to hold: whatever is there does not lower the unit's limit */
+                        struct stat st;
+                        (void) report_add(findings, limit_file_path(f), want,
+                                          lstat(full, &st) >= 0 ? "present" : "(none)", "ok");
+                        continue;
+                }
                 r = read_file_nofollow(full, LIMIT_FILE_SIZE_MAX, &content, &size, NULL);
-                holds = r >= 0 && limits_file_holds(f, content, size, l, m->profile->name);
+                holds = r >= 0 && limits_file_holds(f, content, size, &plan.limits, m->profile->name);
                 ok = ok && holds;
-                char unreadable[128];
                 snprintf(unreadable, sizeof unreadable, "error: %s", file_error_to_string(r));
-                (void) report_add(findings, limit_file_path(f), nofile,
-                                  r == -ENOENT ? "(none)" : r < 0 ? NULL : holds ? nofile : "other content",
+                (void) report_add(findings, limit_file_path(f), want,
+                                  r == -ENOENT ? "(none)" : r < 0 ? NULL : holds ? want : "other content",
                                   holds ? "ok" : r == -ENOENT ? "missing" : r < 0 ? unreadable : "drifted");
         }
 

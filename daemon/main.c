@@ -18,6 +18,7 @@
 static const char *arg_root = NULL;
 static const char *arg_kernel_root = NULL;
 static const char *arg_profiles_dir = NULL;
+static bool arg_restore_files = false;
 
 static void help(void) {
         printf("Usage: wstuned [OPTIONS]\n\n"
@@ -26,18 +27,21 @@ static void help(void) {
                "  --kernel-root=DIR   prefix for /proc (default /)\n"
                "  --profiles-dir=DIR  shipped profiles (default %s/profiles under --root)\n"
                "  --log-target=T      journal (default) or stderr\n"
+               "  --restore-files     put the limit files back as they were before wstuned and exit\n"
+               "                      (package removal, with the daemon stopped)\n"
                "  --version           print the version\n"
                "  -h --help           this text\n",
                WSTUNED_BUS_NAME, WSTUNED_PKGDATADIR);
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_ROOT = 0x100, ARG_KERNEL_ROOT, ARG_PROFILES_DIR, ARG_LOG_TARGET, ARG_VERSION };
+        enum { ARG_ROOT = 0x100, ARG_KERNEL_ROOT, ARG_PROFILES_DIR, ARG_LOG_TARGET, ARG_RESTORE_FILES, ARG_VERSION };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "kernel-root", required_argument, NULL, ARG_KERNEL_ROOT },
                 { "profiles-dir", required_argument, NULL, ARG_PROFILES_DIR },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                { "restore-files", no_argument, NULL, ARG_RESTORE_FILES },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -64,6 +68,9 @@ static int parse_argv(int argc, char *argv[]) {
                         log_set_target(t);
                         break;
                 }
+                case ARG_RESTORE_FILES:
+                        arg_restore_files = true;
+                        break;
                 case ARG_VERSION:
                         printf("wstuned %s\n", WSTUNED_VERSION);
                         return 0;
@@ -78,6 +85,36 @@ static int parse_argv(int argc, char *argv[]) {
                 return -EINVAL;
         }
         return 1;
+}
+
+/* --restore-files: the package's prerm, on removal, once the daemon is stopped. The limit files outlive the
+ * daemon otherwise: a PAM limit above the fs.nr_open that a reboot without wstuned puts back locks users out,
+ * and a daemon.json wstuned created would stay on a host without it. */
+static int restore_files(void) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = manager_new(&m);
+        if (r < 0)
+                return r;
+        r = paths_init(&m->paths, arg_root, arg_kernel_root, arg_profiles_dir);
+        if (r < 0)
+                return r;
+        r = manager_restore_files(m, &changes, &error);
+        if (r < 0) {
+                fprintf(stderr, "wstuned: cannot read %s: %s\n", m->paths.state_file, error ?: strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < changes.n; i++)
+                printf("%s: %s\n", changes.rows[i].col[0], changes.rows[i].col[3]);
+        if (r > 0) {
+                fprintf(stderr, "wstuned: %d limit file%s not restored; the baseline in %s keeps %s\n", r,
+                        r == 1 ? "" : "s", m->paths.state_file, r == 1 ? "its original" : "their originals");
+                return -EIO;
+        }
+        return 0;
 }
 
 static int run(void) {
@@ -161,6 +198,8 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (arg_restore_files)
+                return restore_files() < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         r = run();
         if (r < 0) {

@@ -897,6 +897,19 @@ int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error) 
         return 0;
 }
 
+int manager_restore_files(Manager *m, Report *changes, char **ret_error) {
+        State loaded = {};
+        int r = state_load(m->paths.state_file, &loaded, ret_error);
+        if (r < 0)
+                return r;
+        state_done(&m->state);
+        m->state = loaded;
+        /* nothing of wstuned's: not even an empty state file is written */
+        if (m->state.n_files == 0)
+                return 0;
+        return (int) limits_apply(m, NULL, false, (uid_t) -1, changes);
+}
+
 int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error) {
         Settings settings;
         int r;

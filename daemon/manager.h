@@ -147,6 +147,11 @@ void manager_startup(Manager *m);
  * return -EPROTONOSUPPORT while the state file is a newer wstuned's (state_newer). */
 int manager_apply(Manager *m, const char *name, bool dry_run, uid_t caller, Report *changes, char **ret_error);
 int manager_revert(Manager *m, uid_t caller, Report *changes, char **ret_error);
+/* Put every limit file back from the baseline in the state file, one row each (a drop-in wstuned created is
+ * removed, a merged daemon.json gets its original bytes), without a bus, for package removal with the
+ * daemon stopped. The kernel values, their baseline and the active profile stay. Returns how many files
+ * could not be restored, or a negative errno (*ret_error saying why) when the state cannot be read. */
+int manager_restore_files(Manager *m, Report *changes, char **ret_error);
 int manager_reload(Manager *m, uid_t caller, Report *changes, char **ret_error);
 
 /* -EINVAL for a malformed key, -ENOENT for one /proc/sys does not have; *ret_error names it. A key that only

@@ -387,7 +387,7 @@ static int parse_processes(const char *origin, const cJSON *list, ProfileLimits 
 
 static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, char **ret_error) {
         static const char *const allowed[] = { "nofile",   "domains",       "layers", "processes",
-                                               "services", "raise_nr_open", "policy", NULL };
+                                               "services", "raise_nr_open", "policy", "docker", NULL };
         const cJSON *bad, *c;
         int r;
 
@@ -467,6 +467,21 @@ static int parse_limits(const char *origin, const cJSON *obj, ProfileLimits *l, 
                 if (!cJSON_IsBool(raise))
                         return errorf(ret_error, -EINVAL, "%s: limits.raise_nr_open: must be true or false", origin);
                 l->raise_nr_open = cJSON_IsTrue(raise);
+        }
+
+        /* Where Docker is not installed the docker layer writes nothing, unless the profile says so: listing the
+         * layer does not (the shipped profiles list every layer), "docker": "always" does, for images that
+         * get Docker later. */
+        const cJSON *docker = cJSON_GetObjectItemCaseSensitive(obj, "docker");
+        if (docker) {
+                if (!cJSON_IsString(docker) ||
+                    !(streq(docker->valuestring, "always") || streq(docker->valuestring, "if-installed")))
+                        return errorf(ret_error, -EINVAL, "%s: limits.docker: must be \"if-installed\" or \"always\"",
+                                      origin);
+                if (!(l->layers & (1u << LIMIT_LAYER_DOCKER)))
+                        return errorf(ret_error, -EINVAL, "%s: limits.docker: the docker layer is not in limits.layers",
+                                      origin);
+                l->docker_always = streq(docker->valuestring, "always");
         }
 
         l->policy = KEY_POLICY_ENFORCE;

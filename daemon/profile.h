@@ -75,6 +75,7 @@ typedef struct ProfileLimits {
         size_t n_processes;
         char **services;    /* systemd units whose processes (any owner's) Verify checks */
         bool raise_nr_open; /* raise fs.nr_open to the hard limit when it is lower, instead of refusing */
+        bool docker_always; /* "docker": "always": the docker layer's files also where Docker is not installed */
         KeyPolicy policy;   /* a limit file someone changed: enforce (write it again) or warn (report) */
 } ProfileLimits;
 

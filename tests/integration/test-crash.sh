@@ -56,6 +56,10 @@ JSON
 mkdir -p "$E/docker"
 printf '{\n    "log-driver": "journald",\n    "default-ulimits": { "nproc": { "Name": "nproc", "Hard": 4096, "Soft": 4096 } }\n}\n' >"$JSON"
 chmod 600 "$JSON"
+# Docker is installed, its units without a LimitNOFILE= of their own: the docker layer writes all three files.
+mkdir -p "$SB_ROOT/lib/systemd/system"
+printf '[Service]\nExecStart=/usr/bin/dockerd\n' >"$SB_ROOT/lib/systemd/system/docker.service"
+printf '[Service]\nExecStart=/usr/bin/containerd\n' >"$SB_ROOT/lib/systemd/system/containerd.service"
 
 # --- reading the world: CUR[0..N_ITEMS-1] = the keys' values, then the files' contents
 read_items() {

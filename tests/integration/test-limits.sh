@@ -4,6 +4,10 @@
 # "restart-needed", a deleted or edited drop-in repaired by the inotify watch, Revert restoring
 # byte-identical originals, an unparsable daemon.json left alone, a profile that would lock users out
 # refused with nothing written.
+# The docker layer never lowers a limit: containerd.service shipping LimitNOFILE=infinity gets no drop-in
+# (a row and a journal entry say so), a drop-in wstuned wrote before docker.service was upgraded to infinity
+# is flagged by Verify and removed by the next Apply, and on a host without Docker nothing is written for it.
+# "wstuned --restore-files" (the package's prerm) puts every limit file back without the daemon.
 # Processes matched by name count only when they are root's, dockerd only in docker.service: a user's
 # process named like a watched one or named dockerd (with --default-ulimit and a low limit) changes
 # neither Verify nor daemon.json; root's fake dockerd does only once it is moved into a real cgroup
@@ -21,7 +25,9 @@ E=$SB_ROOT/etc
 PAM=$E/security/limits.d/90-wstuned.conf
 SYSD=$E/systemd/system.conf.d/90-wstuned.conf
 DOCKER_UNIT=$E/systemd/system/docker.service.d/90-wstuned.conf
+CONTAINERD_UNIT=$E/systemd/system/containerd.service.d/90-wstuned.conf
 JSON=$E/docker/daemon.json
+UNITS=$SB_ROOT/lib/systemd/system
 file_is() { [ -f "$1" ] && grep -q "$2" "$1"; }
 
 cat >"$E/wstuned/profiles/lim.json" <<'JSON'
@@ -34,6 +40,12 @@ mkdir -p "$E/docker"
 printf '{\n    "log-driver": "journald",\n    "default-ulimits": { "nproc": { "Name": "nproc", "Hard": 4096, "Soft": 4096 } }\n}\n' >"$JSON"
 chmod 600 "$JSON"
 cp -p "$JSON" "$SB/daemon.json.orig"
+# Docker is installed: docker.service without a LimitNOFILE= of its own (docker 25), containerd.service with
+# containerd 1.x's infinity
+mkdir -p "$UNITS"
+printf '[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/dockerd -H fd://\n' >"$UNITS/docker.service"
+printf '[Unit]\nDescription=containerd\n[Service]\nExecStart=/usr/bin/containerd\nLimitNOFILE=infinity\n' \
+        >"$UNITS/containerd.service"
 
 # a process that will need a restart: started with a soft limit below the profile's
 cp "$(command -v sleep)" "$SB/wstest-sleeper"
@@ -85,6 +97,9 @@ check_eq "nothing written" "" "$(ls "$E/security" "$E/systemd" 2>/dev/null)"
 check_rc "apply lim" 0 wstunectl apply lim
 check_match "PAM row says what restarts" "90-wstuned.conf .*written: takes effect for new login sessions" "$OUT"
 check_match "daemon.json row" "/etc/docker/daemon.json +present +nofile 4096:4096 +written" "$OUT"
+check_match "containerd row: its own infinity is kept" \
+        "containerd.service.d/90-wstuned.conf +\(none\) +\(none\) +skipped: containerd.service already has LimitNOFILE=infinity" "$OUT"
+check_rc "no containerd drop-in" 1 test -e "$CONTAINERD_UNIT"
 
 # the PAM drop-in, cross-checked with limits.conf(5): "<domain> <type> <item> <value>"
 check_eq "PAM: four lines, soft and hard for * and root" "* soft nofile 4096
@@ -100,12 +115,19 @@ check_match "daemon.json: log-driver kept" '"log-driver":"journald"' "$json"
 check_match "daemon.json: nproc kept" '"nproc":\{"Name":"nproc","Hard":4096,"Soft":4096\}' "$json"
 check_match "daemon.json: nofile added" '"nofile":\{"Name":"nofile","Hard":4096,"Soft":4096\}' "$json"
 check_eq "daemon.json: mode kept" 600 "$(stat -c %a "$JSON")"
-check_eq "journal: one entry per file written" 5 "$(sb_journal -o json MESSAGE_ID="$(id_of FILE_WRITTEN)" | grep -c .)"
+check_eq "journal: one entry per file written" 4 "$(sb_journal -o json MESSAGE_ID="$(id_of FILE_WRITTEN)" | grep -c .)"
+skipped=$(sb_journal -o json MESSAGE_ID="$(id_of FILE_SKIPPED)" WSTUNED_KEY=/etc/systemd/system/containerd.service.d/90-wstuned.conf)
+check_eq "journal: one entry for the drop-in left out" 1 "$(printf '%s\n' "$skipped" | grep -c .)"
+check_match "journal: it names the unit's own limit" '"WSTUNED_ACTUAL":"infinity"' "$skipped"
+check_match "journal: and the profile's" '"WSTUNED_EXPECTED":"4096:4096"' "$skipped"
+check_match "journal: at INFO" '"PRIORITY":"6"' "$skipped"
 
 # the running process keeps its old limit
 check_rc "verify fails: a process needs a restart" 1 wstunectl verify
 check_match "process row" "process wstest-sleeper\[$sleeper\].* +>=4096 +1024:1024 +restart-needed" "$OUT"
 check_match "files hold" "/etc/security/limits.d/90-wstuned.conf +nofile 4096:4096 +nofile 4096:4096 +ok" "$OUT"
+check_match "verify: the containerd drop-in left out holds" \
+        "containerd.service.d/90-wstuned.conf +skipped: containerd.service already has LimitNOFILE=infinity +\(none\) +ok" "$OUT"
 check_no_match "no row for the user's wstest-sleeper" "process wstest-sleeper\[$user_sleeper\]" "$OUT"
 check_no_match "no row for the user's dockerd" "process dockerd" "$OUT"
 kill "$sleeper"
@@ -247,6 +269,68 @@ fi
 stop_pid "$fake"
 cg_cleanup
 check_eq "the test's cgroups are removed" "" "$(ls -d /sys/fs/cgroup/*/"$cg_tag".slice /sys/fs/cgroup/"$cg_tag".slice 2>/dev/null)"
+
+# docker.service is upgraded to a unit with LimitNOFILE=infinity after wstuned wrote its drop-in: Verify
+# flags the drop-in that lowers it, the next Apply removes it
+check_rc "apply lim (docker.service without a limit of its own)" 0 wstunectl apply lim
+check_match "docker drop-in written" "^LimitNOFILE=4096:4096$" "$(cat "$DOCKER_UNIT")"
+printf '[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/dockerd -H fd://\nLimitNOFILE=infinity\n' \
+        >"$UNITS/docker.service"
+check_rc "verify fails: the drop-in lowers docker.service's limit" 1 wstunectl verify
+check_match "its row says so" \
+        "docker.service.d/90-wstuned.conf +skipped: docker.service already has LimitNOFILE=infinity +nofile 4096:4096 +lowers: docker.service has LimitNOFILE=infinity" "$OUT"
+check_rc "apply again" 0 wstunectl apply lim
+check_match "the drop-in is removed, and the row says why" \
+        "docker.service.d/90-wstuned.conf +wstuned's +\(none\) +skipped: docker.service already has LimitNOFILE=infinity; wstuned's file removed" "$OUT"
+check_rc "no docker drop-in" 1 test -e "$DOCKER_UNIT"
+removed=$(sb_journal -o json MESSAGE_ID="$(id_of FILE_SKIPPED)" WSTUNED_KEY=/etc/systemd/system/docker.service.d/90-wstuned.conf)
+check_match "journal: the removal at NOTICE" '"PRIORITY":"5"' "$removed"
+check_match "journal: the removal says so" "wstuned's file removed" "$removed"
+check_rc "verify holds (the restarted sleeper has 8192)" 0 wstunectl verify
+check_rc "revert" 0 wstunectl revert
+
+# A host without Docker: no daemon.json, no drop-ins for units that are not there
+rm -f "$UNITS/docker.service" "$UNITS/containerd.service" "$JSON"
+check_rc "apply lim without Docker" 0 wstunectl apply lim
+check_match "daemon.json row" "/etc/docker/daemon.json +\(none\) +\(none\) +skipped: Docker is not installed" "$OUT"
+check_match "docker drop-in row" "docker.service.d/90-wstuned.conf +\(none\) +\(none\) +skipped: docker.service is not installed" "$OUT"
+check_rc "no daemon.json created" 1 test -e "$JSON"
+check_eq "no drop-in created for Docker" "" "$(find "$E/systemd/system" -type f 2>/dev/null)"
+check_rc "verify holds" 0 wstunectl verify
+check_match "verify row" "/etc/docker/daemon.json +skipped: Docker is not installed +\(none\) +ok" "$OUT"
+check_rc "revert" 0 wstunectl revert
+
+# Package removal: the prerm runs "wstuned --restore-files" once the daemon is stopped. The limit files go
+# back as they were before wstuned (the drop-ins it created removed, the admin's daemon.json byte-identical,
+# with its mode), each with a journal entry; the active profile stays for a reinstall; a second run has
+# nothing to do and writes nothing.
+printf '[Unit]\nDescription=Docker\n[Service]\nExecStart=/usr/bin/dockerd -H fd://\n' >"$UNITS/docker.service"
+cp -p "$SB/daemon.json.orig" "$JSON"
+check_rc "apply lim with Docker and the admin's daemon.json" 0 wstunectl apply lim
+check_rc "daemon.json merged" 0 file_is "$JSON" '"nofile"'
+rc=0
+wstuned_stop || rc=$?
+check_eq "the daemon stops" 0 "$rc"
+restored_before=$(sb_journal -o json MESSAGE_ID="$(id_of FILE_RESTORED)" | grep -c .)
+restore_files() { "$WSTUNED_BUILD/daemon/wstuned" --root="$SB_ROOT" --restore-files; }
+check_rc "wstuned --restore-files" 0 restore_files
+check_eq "one line per file" "/etc/security/limits.d/90-wstuned.conf: restore
+/etc/systemd/system.conf.d/90-wstuned.conf: restore
+/etc/systemd/system/docker.service.d/90-wstuned.conf: restore
+/etc/docker/daemon.json: restore" "$OUT"
+check_rc "daemon.json byte-identical to the admin's" 0 cmp "$SB/daemon.json.orig" "$JSON"
+check_eq "daemon.json mode kept" 600 "$(stat -c %a "$JSON")"
+check_eq "the drop-ins wstuned created are gone" "" "$(find "$E/security" "$E/systemd" -type f 2>/dev/null)"
+check_eq "journal: one restored entry per file" 4 \
+        "$(($(sb_journal -o json MESSAGE_ID="$(id_of FILE_RESTORED)" | grep -c .) - restored_before))"
+state=$(cat "$SB_ROOT/var/lib/wstuned/state.json")
+check_match "state: the active profile stays" '"active_profile":[[:space:]]*"lim"' "$state"
+check_no_match "state: no file baseline left" "90-wstuned.conf|daemon.json" "$state"
+check_rc "a second run has nothing to do" 0 restore_files
+check_eq "and says nothing" "" "$OUT"
+check_eq "and writes nothing" "$state" "$(cat "$SB_ROOT/var/lib/wstuned/state.json")"
+if wstuned_start; then pass "the daemon starts again"; else fail "the daemon starts again"; fi
+check_rc "and applies lim again" 0 wstunectl verify
 
 check_host_unchanged
 test_finish

@@ -31,6 +31,7 @@ typedef struct FileCase {
         LimitLayer layer;
         bool dropin;
         const char *takes_effect_word; /* a word the phrase must contain */
+        const char *unit;
 } FileCase;
 
 static const FileCase file_cases[] = {
@@ -38,9 +39,9 @@ static const FileCase file_cases[] = {
         { LIMIT_FILE_SYSTEMD, "/etc/systemd/system.conf.d/90-wstuned.conf", LIMIT_LAYER_SYSTEMD, true,
           "daemon-reload" },
         { LIMIT_FILE_DOCKER_UNIT, "/etc/systemd/system/docker.service.d/90-wstuned.conf", LIMIT_LAYER_DOCKER, true,
-          "docker.service restart" },
+          "docker.service restart", "docker.service" },
         { LIMIT_FILE_CONTAINERD_UNIT, "/etc/systemd/system/containerd.service.d/90-wstuned.conf", LIMIT_LAYER_DOCKER,
-          true, "containerd.service restart" },
+          true, "containerd.service restart", "containerd.service" },
         { LIMIT_FILE_DOCKER_JSON, "/etc/docker/daemon.json", LIMIT_LAYER_DOCKER, false, "dockerd restart" },
 };
 
@@ -52,6 +53,7 @@ START_TEST(test_file_table) {
         ck_assert_int_eq(limit_file_layer(c->file), c->layer);
         ck_assert_int_eq(limit_file_is_dropin(c->file), c->dropin);
         ck_assert_ptr_nonnull(strstr(limit_file_takes_effect(c->file), c->takes_effect_word));
+        ck_assert_pstr_eq(limit_file_unit(c->file), c->unit);
 }
 END_TEST
 
@@ -65,6 +67,7 @@ START_TEST(test_file_table_invalid) {
                 ck_assert_int_eq(limit_file_layer(f), _LIMIT_LAYER_INVALID);
                 ck_assert(!limit_file_is_dropin(f));
                 ck_assert_ptr_null(limit_file_takes_effect(f));
+                ck_assert_ptr_null(limit_file_unit(f));
         }
 }
 END_TEST
@@ -115,6 +118,11 @@ static const RenderCase render_cases[] = {
         { LIMIT_FILE_CONTAINERD_UNIT, 200000, 200000, { "*", "root" }, "ws-server",
           HDR("ws-server") "[Service]\nLimitNOFILE=200000:200000\n" },
         { LIMIT_FILE_CONTAINERD_UNIT, 4096, 1048576, {}, "x", HDR("x") "[Service]\nLimitNOFILE=4096:1048576\n" },
+        /* a unit's drop-in keeps the unit's own infinity (limits_unit_wanted()) */
+        { LIMIT_FILE_DOCKER_UNIT, 200000, UNIT_NOFILE_INFINITY, {}, "ws-server",
+          HDR("ws-server") "[Service]\nLimitNOFILE=200000:infinity\n" },
+        { LIMIT_FILE_CONTAINERD_UNIT, UNIT_NOFILE_INFINITY, UNIT_NOFILE_INFINITY, {}, "ws-server",
+          HDR("ws-server") "[Service]\nLimitNOFILE=infinity:infinity\n" },
 
         /* daemon.json is merged, not rendered */
         { LIMIT_FILE_DOCKER_JSON, 200000, 200000, { "*" }, "ws-server", NULL, -EOPNOTSUPP },
@@ -141,6 +149,10 @@ static const RenderCase render_cases[] = {
         { LIMIT_FILE_SYSTEMD, 0, 1024, {}, "p", NULL, -EINVAL },
         { LIMIT_FILE_SYSTEMD, 0, 0, {}, "p", NULL, -EINVAL },
         { LIMIT_FILE_DOCKER_UNIT, 1024, 2147483585, {}, "p", NULL, -EINVAL },
+        { LIMIT_FILE_DOCKER_UNIT, UNIT_NOFILE_INFINITY, 1024, {}, "p", NULL, -EINVAL },
+        /* infinity only where a unit's limit is kept */
+        { LIMIT_FILE_SYSTEMD, 1024, UNIT_NOFILE_INFINITY, {}, "p", NULL, -EINVAL },
+        { LIMIT_FILE_PAM, 1024, UNIT_NOFILE_INFINITY, { "*" }, "p", NULL, -EINVAL },
         { LIMIT_FILE_SYSTEMD, 1024, 1024, {}, "p", NULL, -EINVAL, true },
         /* the profile name goes into the comment line */
         { LIMIT_FILE_SYSTEMD, 1024, 1024, {}, "a\nDefaultLimitNOFILE=1", NULL, -EINVAL },
@@ -285,13 +297,16 @@ START_TEST(test_render_systemd_syntax) {
         ck_assert_int_eq(strncmp(assignment, k->key, strlen(k->key)), 0);
         char *value = assignment + strlen(k->key);
         ck_assert_int_eq(*value++, '=');
+        /* one line, always SOFT:HARD, as systemd's rlimit parser reads it (unit-nofile.c mirrors it) */
+        char *eol = strchr(value, '\n'), *colon = strchr(value, ':');
+        ck_assert_ptr_nonnull(eol);
+        ck_assert_int_eq(eol[1], '\0');
+        ck_assert(colon && colon < eol && !memchr(colon + 1, ':', (size_t) (eol - colon - 1)));
         uint64_t soft, hard;
-        int consumed = 0;
-        ck_assert_int_eq(sscanf(value, "%" SCNu64 ":%" SCNu64 "\n%n", &soft, &hard, &consumed), 2);
+        ck_assert_int_eq(unit_nofile_value_parse(value, (size_t) (eol - value), &soft, &hard), 0);
         ck_assert_uint_eq(soft, c->soft);
         ck_assert_uint_eq(hard, c->hard);
-        ck_assert_int_eq(value[consumed], '\0');
-        ck_assert_uint_eq(strspn(value, "0123456789:\n"), strlen(value));
+        ck_assert_uint_eq(strspn(value, "0123456789:infty\n"), strlen(value));
 }
 END_TEST
 
@@ -562,6 +577,68 @@ START_TEST(test_merge_size_cap) {
 }
 END_TEST
 
+/* ---- a unit's drop-in never lowers the unit's own limit ---- */
+
+#define INF UNIT_NOFILE_INFINITY
+
+typedef struct WantedCase {
+        uint64_t soft, hard;   /* the profile's */
+        UnitNofile own;        /* the unit's, without the drop-in */
+        int ret;               /* 1: write soft_out:hard_out, 0: no drop-in */
+        uint64_t soft_out, hard_out;
+} WantedCase;
+
+static const WantedCase wanted_cases[] = {
+        { 200000, 200000, { true, INF, INF }, 0 },                 /* docker-ce 23/24, containerd 1.x */
+        { 200000, 200000, { true, 1048576, 1048576 }, 0 },
+        { 200000, 200000, { true, 200000, 200000 }, 0 },           /* equal: nothing to raise */
+        { 65536, 524288, { true, 524288, 524288 }, 0 },
+        { 200000, 200000, { true, 4096, 4096 }, 1, 200000, 200000 },
+        { 200000, 200000, { false }, 1, 200000, 200000 },          /* none of its own (docker 25) */
+        { 200000, 200000, { true, 0, 0 }, 1, 200000, 200000 },
+        /* one limit above the profile's, the other below: the drop-in keeps the higher of each */
+        { 200000, 200000, { true, 1024, INF }, 1, 200000, INF },
+        { 200000, 200000, { true, 1024, 524288 }, 1, 200000, 524288 },
+        { 65536, 524288, { true, 200000, 200000 }, 1, 200000, 524288 },
+        { 65536, 524288, { true, 1048576, 1048576 }, 0 },
+        /* a finite limit beyond the kernel's ceiling for any nofile limit counts as infinity */
+        { 4096, 4096, { true, 1024, 4294967296 }, 1, 4096, INF },
+};
+
+START_TEST(test_unit_wanted) {
+        const WantedCase *c = &wanted_cases[_i];
+        ProfileLimits l = limits_of(c->soft, c->hard, star_root), out = {};
+        _cleanup_free_ char *text = NULL;
+
+        ck_assert_int_eq(limits_unit_wanted(&l, &c->own, &out), c->ret);
+        if (c->ret == 0)
+                return;
+        ck_assert_uint_eq(out.nofile_soft, c->soft_out);
+        ck_assert_uint_eq(out.nofile_hard, c->hard_out);
+        ck_assert_ptr_eq(out.domains, l.domains);
+        /* and what it wants can be written, and does not lower the unit's limit */
+        ck_assert_int_eq(limits_render(LIMIT_FILE_DOCKER_UNIT, &out, "ws-server", &text), 0);
+        UnitNofile ours = {};
+        ck_assert_int_eq(unit_nofile_parse(text, strlen(text), &ours), 1);
+        ck_assert(!unit_nofile_lowers(&ours, &c->own));
+        ck_assert(ours.soft >= c->soft && ours.hard >= c->hard);
+}
+END_TEST
+
+START_TEST(test_unit_wanted_invalid) {
+        ProfileLimits reversed = limits_of(4096, 1024, star_root), absent = limits_of(1024, 1024, star_root),
+                      infinite = limits_of(1024, INF, star_root), out;
+        UnitNofile own = { true, 1, 1 };
+
+        absent.present = false;
+        ck_assert_int_eq(limits_unit_wanted(&reversed, &own, &out), -EINVAL);
+        ck_assert_int_eq(limits_unit_wanted(&absent, &own, &out), -EINVAL);
+        ck_assert_int_eq(limits_unit_wanted(&infinite, &own, &out), -EINVAL); /* a profile has no infinity */
+        ck_assert_int_eq(limits_unit_wanted(NULL, &own, &out), -EINVAL);
+        ck_assert_int_eq(limits_unit_wanted(&absent, NULL, &out), -EINVAL);
+}
+END_TEST
+
 /* ---- whether existing content holds the limits ---- */
 
 typedef struct HoldsCase {
@@ -600,6 +677,9 @@ static const HoldsCase holds_cases[] = {
         { LIMIT_FILE_DOCKER_UNIT, UNIT_200K, true },
         { LIMIT_FILE_CONTAINERD_UNIT, UNIT_200K, true },
         { LIMIT_FILE_CONTAINERD_UNIT, UNIT_200K, false, 1024, 200000 },
+        { LIMIT_FILE_DOCKER_UNIT, HDR("ws-server") "[Service]\nLimitNOFILE=200000:infinity\n", true, 200000,
+          UNIT_NOFILE_INFINITY },
+        { LIMIT_FILE_DOCKER_UNIT, UNIT_200K, false, 200000, UNIT_NOFILE_INFINITY },
         { _LIMIT_FILE_INVALID, UNIT_200K, false },
 
         /* daemon.json: the entry, whatever the layout and the other keys */
@@ -686,6 +766,11 @@ static Suite *limits_suite(void) {
         tcase_add_loop_test(tc, test_merge, 0, ELEMENTSOF(merge_cases));
         tcase_add_loop_test(tc, test_merge_idempotent, 0, ELEMENTSOF(merge_cases));
         tcase_add_test(tc, test_merge_size_cap);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("unit-wanted");
+        tcase_add_loop_test(tc, test_unit_wanted, 0, ELEMENTSOF(wanted_cases));
+        tcase_add_test(tc, test_unit_wanted_invalid);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("holds");

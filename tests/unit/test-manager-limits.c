@@ -5,15 +5,23 @@
  * is written, a directory that cannot be written, and Verify of the files and of running processes (only
  * those the profile's owner rules and the docker layer's units accept: a name alone proves nothing).
  *
+ * The docker layer never lowers a limit: it compares with the unit's own LimitNOFILE= (its unit file and
+ * drop-ins, without wstuned's), leaves its drop-in out where that is already at least the profile's, and
+ * Verify flags one that lowers it; nothing is written for what is not installed unless the profile says
+ * "docker": "always".
+ *
  * Each test gets its own root: <root>/proc/sys/fs holds nr_open and file-max as regular files, fake
  * processes live in <root>/proc/PID, the limit files go to <root>/etc/..., the vendor profiles are in
- * <root>/profiles and the state file is <root>/var/lib/wstuned/state.json. */
+ * <root>/profiles and the state file is <root>/var/lib/wstuned/state.json. Docker is installed: its units
+ * are in <root>/lib/systemd/system, without a LimitNOFILE= of their own (as docker-ce 25 and containerd 2
+ * ship them), unless a test says otherwise. */
 #include <sys/stat.h>
 
 #include "limit-files.h"
 #include "limits-apply.h"
 #include "manager.h"
 #include "test-helpers.h"
+#include "unit-nofile.h"
 
 #define NR_OPEN "1048576"
 #define FILE_MAX "9223372036854775807"
@@ -43,6 +51,9 @@ static const char *const test_profiles[][2] = {
         { "watch",
           "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
           "  \"processes\": [\"ws-go\"], \"services\": [\"ws-api.service\"] } }" },
+        { "p200k", "{ \"limits\": { \"nofile\": 200000 } }" },
+        { "always",
+          "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"docker\": \"always\" } }" },
         { "watch-owner",
           "{ \"limits\": { \"nofile\": { \"soft\": 65536, \"hard\": 524288 }, \"layers\": [\"pam\"],"
           "  \"processes\": [\"ws-go\", { \"name\": \"ws-dev\", \"owner\": \"any\" },"
@@ -71,9 +82,32 @@ static Manager *manager_on_tree(void) {
         return n;
 }
 
+#define UNIT_DIR "lib/systemd/system/"
+#define DOCKER_UNIT_FILE UNIT_DIR "docker.service"
+#define CONTAINERD_UNIT_FILE UNIT_DIR "containerd.service"
+
+/* A unit file as the packages ship it, with service_lines in its [Service] section. */
+static void install_unit(const char *rel, const char *service_lines) {
+        _cleanup_free_ char *text = NULL;
+
+        ck_assert_int_ge(asprintf(&text,
+                                  "[Unit]\nDescription=test unit\n\n[Service]\nType=notify\nExecStart=/usr/bin/true\n%s"
+                                  "\n[Install]\nWantedBy=multi-user.target\n",
+                                  service_lines),
+                         0);
+        tree_write(root, rel, text);
+}
+
+static void uninstall(const char *rel) {
+        _cleanup_free_ char *p = path_in(root, rel);
+        ck_assert_int_eq(unlink(p), 0);
+}
+
 static void setup(void) {
         root = scratch_dir_new();
         profiles = path_in(root, "profiles");
+        install_unit(DOCKER_UNIT_FILE, "");
+        install_unit(CONTAINERD_UNIT_FILE, "");
         write_proc("fs/nr_open", NR_OPEN "\n");
         write_proc("fs/file-max", FILE_MAX "\n");
         for (size_t i = 0; i < ELEMENTSOF(test_profiles); i++) {
@@ -315,7 +349,7 @@ START_TEST(test_dry_run) {
                 assert_row(&changes, f, limit_file_path(f), "(none)", NOFILE, "would-write");
         ck_assert_uint_eq(changes.n, _LIMIT_FILE_MAX);
         listing = dir_list(root);
-        ck_assert_str_eq(listing, "proc profiles"); /* no etc/, no state */
+        ck_assert_str_eq(listing, "lib proc profiles"); /* no etc/, no state */
         ck_assert_ptr_null(m->profile);
         ck_assert_uint_eq(m->state.n_files, 0);
 }
@@ -695,7 +729,7 @@ START_TEST(test_consistency) {
                 ck_assert_pstr_eq(error, expected);
                 ck_assert_uint_eq(changes.n, 0);
                 listing = dir_list(root);
-                ck_assert_str_eq(listing, "proc profiles"); /* no etc/, no var/ */
+                ck_assert_str_eq(listing, "lib proc profiles"); /* no etc/, no var/ */
                 assert_proc("fs/nr_open", c->nr_open);
                 assert_proc("fs/file-max", c->file_max);
                 ck_assert_ptr_null(m->profile);
@@ -1094,6 +1128,422 @@ START_TEST(test_docker_json_ulimit_flag) {
 }
 END_TEST
 
+/* ---- the docker layer never lowers a limit ---- */
+
+#define HDR_200K "# Managed by wstuned for profile \"p200k\": overwritten on every apply, do not edit.\n"
+#define NOFILE_200K "nofile 200000:200000"
+/* sorted before wstuned's 90-wstuned.conf (systemctl edit's override.conf sorts after it, and wins) */
+#define OVERRIDE "etc/systemd/system/docker.service.d/10-admin.conf"
+
+typedef struct OwnCase {
+        const char *what;
+        const char *unit_lines;          /* docker.service's own [Service] lines */
+        const char *dropin;              /* an admin's OVERRIDE, NULL: none */
+        const char *written;             /* LimitNOFILE= of wstuned's drop-in; NULL: left out */
+        const char *skipped;             /* else the Apply row's result */
+} OwnCase;
+
+static const OwnCase own_cases[] = {
+        { "docker-ce 23/24", "LimitNOFILE=infinity\n", NULL, NULL,
+          "skipped: docker.service already has LimitNOFILE=infinity" },
+        { "above the profile", "LimitNOFILE=1048576:1048576\n", NULL, NULL,
+          "skipped: docker.service already has LimitNOFILE=1048576" },
+        { "the profile's", "LimitNOFILE=200000\n", NULL, NULL, "skipped: docker.service already has LimitNOFILE=200000" },
+        { "below", "LimitNOFILE=4096\n", NULL, "200000:200000" },
+        { "none of its own (docker 25)", "", NULL, "200000:200000" },
+        /* the hard limit is not taken from infinity down to 200000 */
+        { "soft below, hard infinity", "LimitNOFILE=1024:infinity\n", NULL, "200000:infinity" },
+        { "soft below, hard above", "LimitNOFILE=1024:524288\n", NULL, "200000:524288" },
+        /* what the unit has is its unit file and its drop-ins, the last one winning */
+        { "an admin's drop-in raises it", "LimitNOFILE=4096\n", "[Service]\nLimitNOFILE=infinity\n", NULL,
+          "skipped: docker.service already has LimitNOFILE=infinity" },
+        { "an admin's drop-in lowers it", "LimitNOFILE=infinity\n", "[Service]\nLimitNOFILE=4096\n", "200000:200000" },
+        { "an invalid assignment is ignored", "LimitNOFILE=infinity\nLimitNOFILE=lots\n", NULL, NULL,
+          "skipped: docker.service already has LimitNOFILE=infinity" },
+};
+
+START_TEST(test_docker_unit_own_limit) {
+        const OwnCase *c = &own_cases[_i];
+        _cleanup_(report_done) Report changes = {}, findings = {}, again = {};
+        _cleanup_free_ char *error = NULL, *result = written(LIMIT_FILE_DOCKER_UNIT), *want = NULL,
+                            *nofile = NULL;
+        const char *path = limit_file_path(LIMIT_FILE_DOCKER_UNIT);
+
+        install_unit(DOCKER_UNIT_FILE, c->unit_lines);
+        if (c->dropin)
+                tree_write(root, OVERRIDE, c->dropin);
+
+        ck_assert_msg(apply("p200k", &changes, &error) == 0, "%s: %s", c->what, strempty(error));
+        if (c->written) {
+                ck_assert_int_ge(asprintf(&want, HDR_200K "[Service]\nLimitNOFILE=%s\n", c->written), 0);
+                ck_assert_int_ge(asprintf(&nofile, "nofile %s", c->written), 0);
+                assert_row(&changes, LIMIT_FILE_DOCKER_UNIT, path, "(none)", nofile, result);
+                assert_file(rel(LIMIT_FILE_DOCKER_UNIT), want, 0644);
+                ck_assert_ptr_nonnull(state_file_get(&m->state, path));
+        } else {
+                assert_row(&changes, LIMIT_FILE_DOCKER_UNIT, path, "(none)", "(none)", c->skipped);
+                ck_assert_msg(!tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)), "%s: drop-in written", c->what);
+                ck_assert_ptr_null(state_file_get(&m->state, path));
+        }
+        ck_assert_uint_eq(changes.n, _LIMIT_FILE_MAX);
+
+        /* as systemd merges the files, with wstuned's drop-in in its place: never below the unit's own limit,
+         * and at least the profile's */
+        UnitNofile own, with;
+        ck_assert_int_eq(unit_nofile_load(root, "docker.service", path, &own, &with), 0);
+        ck_assert_msg(!unit_nofile_lowers(&with, &own), "%s: lowered", c->what);
+        ck_assert_msg(with.set && with.soft >= 200000 && with.hard >= 200000, "%s: below the profile", c->what);
+
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
+        if (c->written)
+                assert_row(&findings, LIMIT_FILE_DOCKER_UNIT, path, nofile, nofile, "ok");
+        else
+                assert_row(&findings, LIMIT_FILE_DOCKER_UNIT, path, c->skipped, "(none)", "ok");
+        assert_row(&findings, LIMIT_FILE_CONTAINERD_UNIT, limit_file_path(LIMIT_FILE_CONTAINERD_UNIT), NOFILE_200K,
+                   NOFILE_200K, "ok");
+
+        /* the same again: a written drop-in is not written again; a left-out one is said again */
+        ck_assert_int_eq(apply("p200k", &again, &error), 0);
+        if (c->written)
+                ck_assert_uint_eq(again.n, 0);
+        else {
+                assert_row(&again, 0, path, "(none)", "(none)", c->skipped);
+                ck_assert_uint_eq(again.n, 1);
+        }
+}
+END_TEST
+
+/* containerd.service is compared with its own unit, on its own. */
+START_TEST(test_containerd_unit_own_limit) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL, *result = written(LIMIT_FILE_DOCKER_UNIT);
+
+        install_unit(CONTAINERD_UNIT_FILE, "LimitNOFILE=infinity\n");
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=4096\n");
+        ck_assert_int_eq(apply("p200k", &changes, &error), 0);
+        assert_row(&changes, LIMIT_FILE_DOCKER_UNIT, limit_file_path(LIMIT_FILE_DOCKER_UNIT), "(none)", NOFILE_200K,
+                   result);
+        assert_row(&changes, LIMIT_FILE_CONTAINERD_UNIT, limit_file_path(LIMIT_FILE_CONTAINERD_UNIT), "(none)", "(none)",
+                   "skipped: containerd.service already has LimitNOFILE=infinity");
+        ck_assert(tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)));
+        ck_assert(!tree_exists(root, rel(LIMIT_FILE_CONTAINERD_UNIT)));
+}
+END_TEST
+
+/* Docker is upgraded to a unit with infinity after wstuned wrote its drop-in: Verify flags the drop-in that
+ * lowers it; the next Apply removes it and says so. A drop-in at that path wstuned did not write is flagged
+ * too, but not removed. */
+START_TEST(test_docker_unit_raised_later) {
+        _cleanup_(report_done) Report changes = {}, lowered = {}, removed = {}, fixed = {}, hand = {}, left = {};
+        _cleanup_free_ char *error = NULL;
+        const char *path = limit_file_path(LIMIT_FILE_DOCKER_UNIT);
+        static const char skipped[] = "skipped: docker.service already has LimitNOFILE=infinity";
+
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=4096\n");
+        ck_assert_int_eq(apply("p200k", &changes, &error), 0);
+        assert_file(rel(LIMIT_FILE_DOCKER_UNIT), HDR_200K "[Service]\nLimitNOFILE=200000:200000\n", 0644);
+
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=infinity\n");
+        ck_assert(!manager_verify(m, AS_ROOT, &lowered));
+        assert_row(&lowered, LIMIT_FILE_DOCKER_UNIT, path, skipped, NOFILE_200K,
+                   "lowers: docker.service has LimitNOFILE=infinity");
+        assert_row(&lowered, LIMIT_FILE_CONTAINERD_UNIT, limit_file_path(LIMIT_FILE_CONTAINERD_UNIT), NOFILE_200K,
+                   NOFILE_200K, "ok");
+
+        ck_assert_int_eq(apply("p200k", &removed, &error), 0);
+        assert_row(&removed, 0, path, "wstuned's", "(none)",
+                   "skipped: docker.service already has LimitNOFILE=infinity; wstuned's file removed");
+        ck_assert_uint_eq(removed.n, 1);
+        ck_assert(!tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)));
+        ck_assert_ptr_null(state_file_get(&m->state, path));
+        ck_assert(manager_verify(m, AS_ROOT, &fixed));
+        assert_row(&fixed, LIMIT_FILE_DOCKER_UNIT, path, skipped, "(none)", "ok");
+
+        /* by hand, at wstuned's path: flagged, and not wstuned's to remove */
+        tree_write(root, rel(LIMIT_FILE_DOCKER_UNIT), "[Service]\nLimitNOFILE=1024\n");
+        ck_assert(!manager_verify(m, AS_ROOT, &hand));
+        assert_row(&hand, LIMIT_FILE_DOCKER_UNIT, path, skipped, "nofile 1024:1024",
+                   "lowers: docker.service has LimitNOFILE=infinity");
+        ck_assert_int_eq(apply("p200k", &left, &error), 0);
+        assert_row(&left, 0, path, "present", "present", skipped);
+        assert_file(rel(LIMIT_FILE_DOCKER_UNIT), "[Service]\nLimitNOFILE=1024\n", 0644);
+}
+END_TEST
+
+/* A later drop-in of the admin's that raises it again means wstuned's does not lower anything. */
+START_TEST(test_docker_unit_later_dropin_wins) {
+        _cleanup_(report_done) Report findings = {};
+
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=4096\n");
+        apply_ok("p200k");
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=infinity\n");
+        tree_write(root, "etc/systemd/system/docker.service.d/99-admin.conf", "[Service]\nLimitNOFILE=infinity\n");
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
+        assert_row(&findings, LIMIT_FILE_DOCKER_UNIT, limit_file_path(LIMIT_FILE_DOCKER_UNIT),
+                   "skipped: docker.service already has LimitNOFILE=infinity", "present", "ok");
+}
+END_TEST
+
+START_TEST(test_docker_unit_dry_run) {
+        _cleanup_(report_done) Report dry = {}, dry_removal = {};
+        _cleanup_free_ char *error = NULL;
+        const char *path = limit_file_path(LIMIT_FILE_DOCKER_UNIT);
+
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=infinity\n");
+        ck_assert_int_eq(manager_apply(m, "p200k", true, 0, &dry, &error), 0);
+        assert_row(&dry, LIMIT_FILE_DOCKER_UNIT, path, "(none)", "(none)",
+                   "would-skip: docker.service already has LimitNOFILE=infinity");
+
+        install_unit(DOCKER_UNIT_FILE, "");
+        apply_ok("p200k");
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=infinity\n");
+        ck_assert_int_eq(manager_apply(m, "p200k", true, 0, &dry_removal, &error), 0);
+        assert_row(&dry_removal, 0, path, "wstuned's", "(none)",
+                   "would-skip: docker.service already has LimitNOFILE=infinity");
+        ck_assert_uint_eq(dry_removal.n, 1);
+        ck_assert(tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)));
+        ck_assert_ptr_nonnull(state_file_get(&m->state, path));
+}
+END_TEST
+
+START_TEST(test_docker_unit_masked) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL, *mask = path_in(root, "etc/systemd/system/docker.service");
+
+        make_dirs(root);
+        tree_write(root, "etc/systemd/system/.keep", "");
+        ck_assert_int_eq(symlink("/dev/null", mask), 0);
+        ck_assert_int_eq(apply("p200k", &changes, &error), 0);
+        assert_row(&changes, LIMIT_FILE_DOCKER_UNIT, limit_file_path(LIMIT_FILE_DOCKER_UNIT), "(none)", "(none)",
+                   "skipped: docker.service is masked");
+        ck_assert(!tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)));
+}
+END_TEST
+
+/* ---- Docker not installed ---- */
+
+static void uninstall_docker(void) {
+        uninstall(DOCKER_UNIT_FILE);
+        uninstall(CONTAINERD_UNIT_FILE);
+}
+
+static const char *const not_installed[_LIMIT_FILE_MAX] = {
+        [LIMIT_FILE_DOCKER_UNIT] = "skipped: docker.service is not installed",
+        [LIMIT_FILE_CONTAINERD_UNIT] = "skipped: containerd.service is not installed",
+        [LIMIT_FILE_DOCKER_JSON] = "skipped: Docker is not installed",
+};
+
+/* No daemon.json, no drop-ins for units that are not there: rows say so, Verify holds. */
+START_TEST(test_docker_not_installed) {
+        _cleanup_(report_done) Report dry = {}, changes = {}, findings = {}, again = {};
+        _cleanup_free_ char *error = NULL, *listing = NULL, *etc = path_in(root, "etc");
+        static const FileEntry baseline[] = { { LIMIT_FILE_PAM }, { LIMIT_FILE_SYSTEMD } };
+
+        uninstall_docker();
+        ck_assert_int_eq(manager_apply(m, "all", true, 0, &dry, &error), 0);
+        for (LimitFile f = LIMIT_FILE_DOCKER_UNIT; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *would = NULL;
+                ck_assert_int_ge(asprintf(&would, "would-skip: %s", not_installed[f] + strlen("skipped: ")), 0);
+                assert_row(&dry, f, limit_file_path(f), "(none)", "(none)", would);
+        }
+
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *result = written(f);
+                if (not_installed[f])
+                        assert_row(&changes, f, limit_file_path(f), "(none)", "(none)", not_installed[f]);
+                else
+                        assert_row(&changes, f, limit_file_path(f), "(none)", NOFILE, result);
+        }
+        ck_assert_uint_eq(changes.n, _LIMIT_FILE_MAX);
+        listing = dir_list(etc);
+        ck_assert_str_eq(listing, "security systemd"); /* no docker/ */
+        ck_assert(!tree_exists(root, "etc/systemd/system"));
+        assert_file_baseline(baseline);
+
+        ck_assert(manager_verify(m, AS_ROOT, &findings));
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
+                if (not_installed[f])
+                        assert_row(&findings, f, limit_file_path(f), not_installed[f], "(none)", "ok");
+                else
+                        assert_row(&findings, f, limit_file_path(f), NOFILE, NOFILE, "ok");
+
+        /* the docker layer's processes are still watched: a dockerd started by hand in docker.service counts */
+        ck_assert_int_eq(apply("all", &again, &error), 0);
+        ck_assert_uint_eq(again.n, 3);
+}
+END_TEST
+
+/* "docker": "always" writes them all (a cloud image that gets Docker later); back to a profile without it,
+ * they go again. */
+START_TEST(test_docker_always) {
+        _cleanup_(report_done) Report changes = {}, back = {};
+        _cleanup_free_ char *error = NULL;
+
+        uninstall_docker();
+        ck_assert_int_eq(apply("always", &changes, &error), 0);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *result = written(f);
+                assert_row(&changes, f, limit_file_path(f), "(none)", NOFILE, result);
+        }
+        assert_files_of("always", NULL);
+        ck_assert_uint_eq(m->state.n_files, _LIMIT_FILE_MAX);
+
+        ck_assert_int_eq(apply("all", &back, &error), 0);
+        for (LimitFile f = LIMIT_FILE_DOCKER_UNIT; f < _LIMIT_FILE_MAX; f++) {
+                _cleanup_free_ char *result = NULL;
+                ck_assert_int_ge(asprintf(&result, "%s; wstuned's file removed", not_installed[f]), 0);
+                assert_row(&back, f, limit_file_path(f), "wstuned's", "(none)", result);
+                ck_assert_msg(!tree_exists(root, rel(f)), "%s left behind", rel(f));
+        }
+        ck_assert_uint_eq(back.n, _LIMIT_FILE_MAX); /* the other two name the profile "all" now */
+        ck_assert_uint_eq(m->state.n_files, 2);
+}
+END_TEST
+
+/* "always" still never lowers a unit's limit. */
+START_TEST(test_docker_always_never_lowers) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL;
+
+        install_unit(DOCKER_UNIT_FILE, "LimitNOFILE=infinity\n");
+        ck_assert_int_eq(apply("always", &changes, &error), 0);
+        assert_row(&changes, LIMIT_FILE_DOCKER_UNIT, limit_file_path(LIMIT_FILE_DOCKER_UNIT), "(none)", "(none)",
+                   "skipped: docker.service already has LimitNOFILE=infinity");
+        ck_assert(!tree_exists(root, rel(LIMIT_FILE_DOCKER_UNIT)));
+}
+END_TEST
+
+/* Docker is installed when its unit file or the dockerd binary is there; an admin's daemon.json is merged
+ * into whatever is installed. */
+typedef struct InstalledCase {
+        const char *what;
+        const char *file; /* written before the apply */
+        bool json;        /* daemon.json written */
+} InstalledCase;
+
+static const InstalledCase installed_cases[] = {
+        { "docker-ce's binary", "usr/bin/dockerd", true },
+        { "Debian's docker.io binary", "usr/sbin/dockerd", true },
+        { "a static install", "usr/local/bin/dockerd", true },
+        { "an admin's daemon.json", "etc/docker/daemon.json", true },
+        { "the unit in /etc", "etc/systemd/system/docker.service", true },
+        { "the unit in /usr/lib", "usr/lib/systemd/system/docker.service", true },
+        { "only containerd (Kubernetes)", CONTAINERD_UNIT_FILE, false },
+        { "a docker client only", "usr/bin/docker", false },
+        { "an empty /etc/docker", "etc/docker/key.json", false },
+};
+
+START_TEST(test_docker_installed_by) {
+        const InstalledCase *c = &installed_cases[_i];
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL;
+        const char *text = streq(c->file, "etc/docker/daemon.json") ? admin_docker_json : "[Service]\n";
+
+        uninstall_docker();
+        tree_write(root, c->file, text);
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        const char *result = changes.rows[LIMIT_FILE_DOCKER_JSON].col[3];
+        if (c->json)
+                ck_assert_msg(strncmp(result, "written: ", 9) == 0, "%s: %s", c->what, result);
+        else
+                ck_assert_msg(streq(result, "skipped: Docker is not installed"), "%s: %s", c->what, result);
+        ck_assert_int_eq(tree_exists(root, "etc/docker/daemon.json"), c->json);
+}
+END_TEST
+
+/* Docker removed after wstuned created daemon.json: the file goes at the next Apply; an admin's stays merged. */
+START_TEST(test_docker_uninstalled_later) {
+        _cleanup_(report_done) Report changes = {}, admins = {};
+        _cleanup_free_ char *error = NULL;
+
+        apply_ok("all");
+        ck_assert(tree_exists(root, "etc/docker/daemon.json"));
+        uninstall_docker();
+        ck_assert_int_eq(apply("all", &changes, &error), 0);
+        assert_row(&changes, 2, "/etc/docker/daemon.json", "wstuned's", "(none)",
+                   "skipped: Docker is not installed; wstuned's file removed");
+        ck_assert_uint_eq(changes.n, 3);
+        ck_assert(!tree_exists(root, "etc/docker/daemon.json"));
+        ck_assert_ptr_null(state_file_get(&m->state, "/etc/docker/daemon.json"));
+
+        /* the admin's daemon.json: merged, whether Docker is installed or not */
+        tree_write(root, "etc/docker/daemon.json", admin_docker_json);
+        ck_assert_int_eq(apply("all", &admins, &error), 0);
+        _cleanup_free_ char *want = expected_content(LIMIT_FILE_DOCKER_JSON, "all", admin_docker_json);
+        assert_file("etc/docker/daemon.json", want, 0644);
+        ck_assert_str_eq(state_file_get(&m->state, "/etc/docker/daemon.json")->content, admin_docker_json);
+}
+END_TEST
+
+/* ---- package removal ---- */
+
+/* wstuned --restore-files: every limit file back from state.json without a bus (the drop-ins wstuned
+ * created removed, the admin's daemon.json with its bytes and mode); the active profile stays. */
+START_TEST(test_restore_files) {
+        _cleanup_(report_done) Report none = {}, restored = {}, again = {};
+        _cleanup_free_ char *error = NULL, *docker = path_in(root, "etc/docker/daemon.json"), *listing = NULL,
+                            *state_before = NULL, *state_after = NULL;
+
+        /* nothing of wstuned's: nothing done, not even a state file written */
+        ck_assert_int_eq(manager_restore_files(m, &none, &error), 0);
+        ck_assert_uint_eq(none.n, 0);
+        listing = dir_list(root);
+        ck_assert_str_eq(listing, "lib proc profiles");
+
+        tree_write(root, "etc/docker/daemon.json", admin_docker_json);
+        ck_assert_int_eq(chmod(docker, 0600), 0);
+        apply_ok("all");
+        m = manager_free(m);
+        m = manager_on_tree();
+
+        ck_assert_int_eq(manager_restore_files(m, &restored, &error), 0);
+        ck_assert_ptr_null(error);
+        for (LimitFile f = 0; f < _LIMIT_FILE_MAX; f++)
+                assert_row(&restored, f, limit_file_path(f), "wstuned's",
+                           f == LIMIT_FILE_DOCKER_JSON ? "original" : "(none)", "restore");
+        ck_assert_uint_eq(restored.n, _LIMIT_FILE_MAX);
+        assert_dropins_gone();
+        assert_file("etc/docker/daemon.json", admin_docker_json, 0600);
+        assert_file_baseline_empty();
+        ck_assert_str_eq(m->state.active_profile, "all");
+
+        state_before = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_int_eq(manager_restore_files(m, &again, &error), 0);
+        ck_assert_uint_eq(again.n, 0);
+        state_after = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_str_eq(state_after, state_before);
+}
+END_TEST
+
+START_TEST(test_restore_files_bad_state) {
+        _cleanup_(report_done) Report changes = {};
+        _cleanup_free_ char *error = NULL, *expected = NULL, *before = NULL;
+
+        tree_write(root, "var/lib/wstuned/state.json", "{ \"version\": 1, \"active_profile\": 5 }");
+        ck_assert_int_eq(manager_restore_files(m, &changes, &error), -EINVAL);
+        ck_assert_int_ge(asprintf(&expected, "%s/var/lib/wstuned/state.json: active_profile: not a valid profile name",
+                                  root),
+                         0);
+        ck_assert_pstr_eq(error, expected);
+        ck_assert_uint_eq(changes.n, 0);
+        /* left for a human, as it is */
+        before = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_str_eq(before, "{ \"version\": 1, \"active_profile\": 5 }");
+
+        /* a newer wstuned's file: refused as such, left as it is */
+        report_done(&changes);
+        error = mfree(error);
+        tree_write(root, "var/lib/wstuned/state.json", "{ \"version\": 2 }");
+        ck_assert_int_eq(manager_restore_files(m, &changes, &error), -EPROTONOSUPPORT);
+        ck_assert_ptr_nonnull(strstr(error, "written by a newer wstuned"));
+        ck_assert_uint_eq(changes.n, 0);
+        free(before);
+        before = tree_read(root, "var/lib/wstuned/state.json");
+        ck_assert_str_eq(before, "{ \"version\": 2 }");
+}
+END_TEST
+
 /* ---- bugs: these fail until the daemon is fixed ---- */
 
 /* Regression (fixed): re-applying a raise_nr_open profile lowers fs.nr_open below its own hard limit. limits_check()
@@ -1236,6 +1686,27 @@ static Suite *manager_limits_suite(void) {
         tcase_add_test(tc, test_verify_owner_any);
         tcase_add_test(tc, test_verify_docker_owner);
         tcase_add_test(tc, test_docker_json_ulimit_flag);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("docker");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_loop_test(tc, test_docker_unit_own_limit, 0, ELEMENTSOF(own_cases));
+        tcase_add_test(tc, test_containerd_unit_own_limit);
+        tcase_add_test(tc, test_docker_unit_raised_later);
+        tcase_add_test(tc, test_docker_unit_later_dropin_wins);
+        tcase_add_test(tc, test_docker_unit_dry_run);
+        tcase_add_test(tc, test_docker_unit_masked);
+        tcase_add_test(tc, test_docker_not_installed);
+        tcase_add_test(tc, test_docker_always);
+        tcase_add_test(tc, test_docker_always_never_lowers);
+        tcase_add_loop_test(tc, test_docker_installed_by, 0, ELEMENTSOF(installed_cases));
+        tcase_add_test(tc, test_docker_uninstalled_later);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("package");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_restore_files);
+        tcase_add_test(tc, test_restore_files_bad_state);
         suite_add_tcase(s, tc);
 
         /* regressions: bugs these tests found, fixed since */

@@ -38,6 +38,7 @@ typedef struct GoodCase {
         unsigned layers;
         const char *processes; /* "name:owner", joined with spaces; NULL: none */
         const char *services;  /* joined with spaces; NULL: none */
+        bool docker_always;
 } GoodCase;
 
 static const GoodCase good_cases[] = {
@@ -98,6 +99,13 @@ static const GoodCase good_cases[] = {
           ALL_LAYERS },
         { "{\"limits\":{\"nofile\":1024,\"processes\":[{\"name\":\"dockerd\",\"owner\":\"any\"}]}}", "", 0, {},
           1024, 1024, "* root", ALL_LAYERS, "dockerd:any" },
+        /* the docker layer where Docker is not installed: only when the profile says so */
+        { "{\"limits\":{\"nofile\":1024,\"docker\":\"always\"}}", "", 0, {}, 1024, 1024, "* root", ALL_LAYERS, NULL,
+          NULL, true },
+        { "{\"limits\":{\"nofile\":1024,\"layers\":[\"docker\"],\"docker\":\"always\"}}", "", 0, {}, 1024, 1024,
+          "* root", 1u << LIMIT_LAYER_DOCKER, NULL, NULL, true },
+        { "{\"limits\":{\"nofile\":1024,\"docker\":\"if-installed\"}}", "", 0, {}, 1024, 1024, "* root",
+          ALL_LAYERS },
 };
 
 START_TEST(test_parse_good) {
@@ -128,6 +136,7 @@ START_TEST(test_parse_good) {
         ck_assert_uint_eq(p->limits.nofile_soft, c->nofile_soft);
         ck_assert_uint_eq(p->limits.nofile_hard, c->nofile_hard);
         ck_assert_uint_eq(p->limits.layers, c->layers);
+        ck_assert_int_eq(p->limits.docker_always, c->docker_always);
         _cleanup_free_ char *domains = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&domains, &size);
@@ -348,6 +357,15 @@ static const BadCase bad_cases[] = {
         { "{\"limits\":{\"nofile\":1,\"policy\":\"ignore\"}}", 0,
           "t.json: limits.policy: must be \"enforce\" or \"warn\"" },
         { "{\"limits\":{\"nofile\":1,\"policy\":1}}", 0, "t.json: limits.policy: must be \"enforce\" or \"warn\"" },
+        { "{\"limits\":{\"nofile\":1,\"docker\":true}}", 0,
+          "t.json: limits.docker: must be \"if-installed\" or \"always\"" },
+        { "{\"limits\":{\"nofile\":1,\"docker\":\"Always\"}}", 0,
+          "t.json: limits.docker: must be \"if-installed\" or \"always\"" },
+        { "{\"limits\":{\"nofile\":1,\"docker\":\"\"}}", 0, "t.json: limits.docker: must be \"if-installed\" or \"always\"" },
+        { "{\"limits\":{\"nofile\":1,\"layers\":[\"pam\"],\"docker\":\"always\"}}", 0,
+          "t.json: limits.docker: the docker layer is not in limits.layers" },
+        { "{\"limits\":{\"nofile\":1,\"docker\":\"always\",\"docker\":\"always\"}}", 0,
+          "t.json: limits.docker: duplicate field" },
         { "{\"limits\":{\"nofile\":1,\"domains\":[\"%admins\"]}}", 0,
           "t.json: limits.domains: \"%admins\" is not a user, @group or \"*\" (%group works for maxlogins only)" },
         { "{\"limits\":{\"nofile\":1,\"domains\":[\"%\"]}}", 0,
@@ -762,6 +780,7 @@ START_TEST(test_shipped_profiles) {
         ck_assert_uint_eq(server->limits.nofile_soft, 200000);
         ck_assert_uint_eq(server->limits.nofile_hard, 200000);
         ck_assert_uint_eq(server->limits.layers, ALL_LAYERS);
+        ck_assert(!server->limits.docker_always); /* no daemon.json on a host without Docker */
 
         ck_assert_int_eq(profile_load(dirs, "ws-client", &client, &error), 0);
         k = profile_find_key(client, "net/ipv4/ip_local_port_range");
