@@ -108,6 +108,14 @@ mapfile -t K100000 < <(keys 100000 k)
 # message must still be UTF-8, or the bus refuses to send the error and the caller waits for nothing)
 cut_utf8=$(printf 'a%.0s' $(seq 79))øøø
 
+# sd-bus checks every element of a message before the daemon sees it: the largest messages here (4 million
+# strings, a million options) take many seconds under memcheck on a busy machine, more than bus-call's 10 s.
+# A daemon that hangs still fails the test: at the latest when meson's timeout ends it.
+if [ -n "${WSTUNED_WRAPPER:-}" ]; then
+        export BUS_CALL_TIMEOUT_SEC=300
+else
+        export BUS_CALL_TIMEOUT_SEC=60
+fi
 wstuned_start || exit 1
 
 # No active profile yet: "" means the active one.
@@ -128,8 +136,7 @@ row "Get(as, s): one argument too many" $INVALID "" M Get ass 1 net.core.somaxco
 row "Get(ai)" $INVALID "" M Get ai 1 5
 row "Get of 1025 keys" $INVALID 'too many keys: at most 1024' M Get as 1025 "${K1025[@]}"
 row "Get of 100000 keys" $INVALID 'too many keys: at most 1024' M Get as 100000 "${K100000[@]}"
-# sd-bus checks every string of a message before the daemon sees it: 4 million of them take long under memcheck
-BUS_CALL_TIMEOUT_SEC=300 row "Get of 4000000 empty keys (a 32 MB message)" $INVALID 'too many keys: at most 1024' M Get as @4000000 ""
+row "Get of 4000000 empty keys (a 32 MB message)" $INVALID 'too many keys: at most 1024' M Get as @4000000 ""
 row "Get of 1024 keys, the most" "reply a(ssss)" "" M Get as 1024 "${K1024[@]}"
 row "Get of a 1 MB key" $INVALID '"k{80}\.\.\.": key name too long$' M Get as 1 "@1048576*k"
 row "Get of an empty key" $INVALID 'empty key name' M Get as 1 ""
