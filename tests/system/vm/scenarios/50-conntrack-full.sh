@@ -9,7 +9,8 @@
 # connections get through at their next SYN retransmission, the drops stop, and the level leaves critical
 # once hold_seconds (3) passed. Revert puts nf_conntrack_max back to the module's default, the value
 # from before wstuned first wrote it.
-# Boot 2, the last one: it replaces the active profile and reverts it, which no later check expects.
+# Boot 2, after the scenarios that expect vm-test active: it replaces the active profile and reverts it,
+# which no later check expects (60-sysctld-reboot applies ws-server after it).
 
 CT=net.netfilter.nf_conntrack_max
 BUCKETS=net.netfilter.nf_conntrack_buckets # the hash table: the module's hashsize
