@@ -2,12 +2,14 @@
 # 80-security.sh - the unit's sandbox as the running service has it: seen from inside its mount namespace
 # only the directories of the files it writes are writable (the rest of /etc, /usr, /var read-only); UMask,
 # MemoryMax, TasksMax and the state directory's mode as the unit sets them; the files readers need keep
-# mode 0644; a removed /etc directory comes back at the next start. Then systemd-analyze security: the
+# mode 0644; a removed /etc directory comes back at the next start. The docker layer writes only where Docker
+# is installed: for those checks docker.service and containerd.service units of the test's own (LimitNOFILE=4096,
+# below the profile's, as 35-limits does), removed again at the end. Then systemd-analyze security: the
 # overall exposure must stay at or below 1.7, and the remaining exposures (each explained in
 # units/wstuned.service.in and wstuned(8) SECURITY) go to the log. The other scenarios prove every feature
 # works inside this sandbox. (The container has no memory or pids controller of its own: the limits are
 # checked as set here, and enforced in the VM test.)
-local overall score pid dir path metrics_dir=/var/lib/prometheus/node-exporter
+local overall score pid dir path unit metrics_dir=/var/lib/prometheus/node-exporter
 local -a writable=(/etc/security/limits.d /etc/systemd/system.conf.d /etc/systemd/system/docker.service.d
         /etc/systemd/system/containerd.service.d /etc/docker /var/lib/wstuned)
 # in_service CMD...: CMD in the mount namespace of the running wstuned (as root, without its other limits)
@@ -30,6 +32,14 @@ check_eq "MemoryMax (128M)" 134217728 "$(ct_unit_prop wstuned MemoryMax)"
 check_eq "TasksMax" 8 "$(ct_unit_prop wstuned TasksMax)"
 check_eq "state directory mode" "700 root" "$(ct stat -c '%a %U' /var/lib/wstuned)"
 check_eq "one thread" 1 "$(ct ls "/proc/$pid/task" | wc -l)"
+
+# Docker "installed": units of its own for docker.service and containerd.service, so the layer writes its files
+for unit in docker containerd; do
+        ct_sh "printf '[Unit]\nDescription=wstuned test: $unit unit\n[Service]\nExecStart=/bin/sleep infinity\nLimitNOFILE=4096\n' \
+                >/lib/systemd/system/$unit.service"
+done
+ct systemctl daemon-reload
+check_rc "apply ws-server with docker.service and containerd.service installed" "$SERVER_RC" ct wstunectl apply ws-server
 for path in /etc/security/limits.d/90-wstuned.conf /etc/systemd/system.conf.d/90-wstuned.conf \
         /etc/systemd/system/docker.service.d/90-wstuned.conf /etc/systemd/system/containerd.service.d/90-wstuned.conf \
         /etc/docker/daemon.json; do
@@ -56,6 +66,12 @@ check_rc "daemon.json written again" 0 wait_until 5 ct test -s /etc/docker/daemo
 check_rc "docker.service drop-in written again" 0 wait_until 5 ct test -s /etc/systemd/system/docker.service.d/90-wstuned.conf
 pid=$(ct_unit_prop wstuned MainPID)
 check_rc "the service may write in the new /etc/docker" 0 in_service sh -c "touch /etc/docker/.wstuned-probe && rm /etc/docker/.wstuned-probe"
+
+# Docker gone again, as the other scenarios expect it: the next Apply removes what the layer wrote
+ct rm -f /lib/systemd/system/docker.service /lib/systemd/system/containerd.service
+ct systemctl daemon-reload
+check_rc "apply ws-server without Docker again" "$SERVER_RC" ct wstunectl apply ws-server
+check_eq "the docker layer's files removed" "" "$(ct_sh 'ls /etc/docker/daemon.json /etc/systemd/system/docker.service.d/90-wstuned.conf /etc/systemd/system/containerd.service.d/90-wstuned.conf 2>/dev/null')"
 
 check_rc "systemd-analyze security wstuned.service" 0 ct systemd-analyze security --no-pager wstuned.service
 overall=$(printf '%s\n' "$OUT" | grep 'Overall exposure level for wstuned.service')
