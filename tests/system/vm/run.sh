@@ -9,6 +9,8 @@
 #        WSTUNED_VM_TIMEOUT seconds qemu may run, all boots together (default 900)
 #        WSTUNED_VM_KEEP=1  keep the run's root tree and disk image
 #        WSTUNED_VM_SCENARIOS="00 30"  run only these scenarios (by number)
+#        WSTUNED_VM_IMAGE=cloud  the cloud image: Debian's cloud-init in the image (NoCloud seed only),
+#                           the scenarios of cloud-scenarios/ instead of scenarios/
 # Exit:  0 all passed (expected failures allowed), 1 a FAIL or XPASS or an incomplete run,
 #        77 skipped (not root, qemu or debootstrap missing).
 set -uo pipefail
@@ -17,13 +19,25 @@ VM_SRC=$(cd "$(dirname "$0")" && pwd)
 WSTUNED_SOURCE=${WSTUNED_SOURCE:-$(cd "$VM_SRC/../../.." && pwd)}
 WSTUNED_BUILD=${WSTUNED_BUILD:-$WSTUNED_SOURCE/build}
 export WSTUNED_BUILD
-VM_TIMEOUT=${WSTUNED_VM_TIMEOUT:-900}
+VM_TIMEOUT=${WSTUNED_VM_TIMEOUT:-}
 # What goes into the cached image on top of the rootfs of tests/system/rootfs.sh. Changing this
 # list or the recipe version makes a new cache entry. nftables and conntrack are in the rootfs too;
 # they are named here because the scenarios need them (nft rules with ct state, conntrack -S, -C).
 VM_PACKAGES="linux-image-amd64 udev kmod nftables conntrack"
 VM_RECIPE=1
 GUEST_LIB=/usr/local/lib/wstuned-vmtest
+# The cloud image: the rootfs with cloud-init (as for the container test's 75-cloud-init), the same
+# packages on top, its own scenarios (they boot "instances" of an image and need their own VM).
+VM_IMAGE=${WSTUNED_VM_IMAGE:-plain}
+VM_ROOTFS_EXTRA=
+SCENARIO_DIR=$VM_SRC/scenarios
+case $VM_IMAGE in
+plain) ;;
+cloud) VM_ROOTFS_EXTRA=cloud-init SCENARIO_DIR=$VM_SRC/cloud-scenarios ;;
+*) echo "FAIL: WSTUNED_VM_IMAGE=$VM_IMAGE: plain or cloud"; exit 1 ;;
+esac
+# cloud-init's Python stages take a while under software emulation, in each of the cloud image's boots.
+if [ -z "$VM_TIMEOUT" ]; then [ "$VM_IMAGE" = cloud ] && VM_TIMEOUT=1500 || VM_TIMEOUT=900; fi
 
 skip() { echo "SKIP: $*"; exit 77; }
 die() { echo "FAIL: $*"; exit 1; }
@@ -40,7 +54,7 @@ done
 
 # The scenarios: all, or those whose number WSTUNED_VM_SCENARIOS lists ("00 30").
 SCENARIOS=()
-for f in "$VM_SRC"/scenarios/[0-9]*.sh; do
+for f in "$SCENARIO_DIR"/[0-9]*.sh; do
         n=$(basename "$f")
         n=${n%%-*}
         if [ -z "${WSTUNED_VM_SCENARIOS:-}" ] || [[ " $WSTUNED_VM_SCENARIOS " == *" $n "* ]]; then SCENARIOS+=("$f"); fi
@@ -50,6 +64,7 @@ done
 . "$WSTUNED_SOURCE/tests/system/rootfs.sh"
 CACHE=${SYSTEM_CACHE:-$WSTUNED_BUILD/system-cache}
 RUN=$WSTUNED_BUILD/system-vm
+[ "$VM_IMAGE" = plain ] || RUN=$RUN-$VM_IMAGE
 T_START=$EPOCHREALTIME
 PHASES=()
 
@@ -99,7 +114,12 @@ in_chroot() { # ROOT COMMAND (a shell command run in ROOT with proc, sys, dev mo
 }
 
 t=$EPOCHREALTIME
-key=$(printf '%s|%s|%s' "$SYSTEM_ROOTFS_PACKAGES" "$VM_PACKAGES" "$VM_RECIPE" | md5sum | cut -c1-12)
+if [ -z "$VM_ROOTFS_EXTRA" ]; then
+        key=$(printf '%s|%s|%s' "$SYSTEM_ROOTFS_PACKAGES" "$VM_PACKAGES" "$VM_RECIPE" | md5sum | cut -c1-12)
+else
+        key=$(printf '%s|%s|%s|%s' "$SYSTEM_ROOTFS_PACKAGES" "$VM_ROOTFS_EXTRA" "$VM_PACKAGES" "$VM_RECIPE" |
+                md5sum | cut -c1-12)
+fi
 IMG=$CACHE/vm-$key
 if [ -s "$IMG/rootfs.tar" ] && [ -s "$IMG/vmlinuz" ] && [ -s "$IMG/initrd.img" ] && [ -s "$IMG/kernel-version" ]; then
         echo "# VM image: cached in $IMG"
@@ -108,7 +128,7 @@ else
         echo "# VM image: building into $IMG (once, ~2 min)"
         mkdir -p "$CACHE"
         IMG_TMP=$(mktemp -d "$CACHE/vm-build.XXXXXX")
-        system_rootfs "$IMG_TMP/root" || die "debootstrap failed (see $CACHE/debootstrap.log)"
+        system_rootfs "$IMG_TMP/root" "$VM_ROOTFS_EXTRA" || die "debootstrap failed (see $CACHE/debootstrap.log)"
         phase_done "image: rootfs" "$t"
         t=$EPOCHREALTIME
         r=$IMG_TMP/root
@@ -144,19 +164,61 @@ else
 fi
 
 # ---- 3. this run's disk: image + package + test driver ------------------------------------------
+# readme_block NAME: the code block after "<!-- system-test: NAME -->" in the README, as it is.
+readme_block() {
+        awk -v mark="<!-- system-test: $1 -->" '
+                $0 == mark { found = 1; next }
+                found == 1 && /^```/ { found = 2; next }
+                found == 2 && /^```/ { exit }
+                found == 2 { print }' "$WSTUNED_SOURCE/README.md"
+}
+
+# cloud_guest_setup ROOT: what the cloud image's scenarios need. cloud-init looks at the NoCloud seed
+# only (no network here: -nic none), the first seed is the build VM's; the README's image recipe is in
+# GUEST_LIB/readme/; a unit records this boot's values of the profiles' keys before wstuned starts.
+cloud_guest_setup() {
+        local r=$1 b
+        mkdir -p "$r/var/lib/cloud/seed/nocloud" "$r/etc/cloud/cloud.cfg.d" "$r$GUEST_LIB/readme"
+        printf 'instance-id: wstuned-build-vm\nlocal-hostname: wstuned-build-vm\n' >"$r/var/lib/cloud/seed/nocloud/meta-data"
+        printf '#cloud-config\n' >"$r/var/lib/cloud/seed/nocloud/user-data"
+        cat >"$r/etc/cloud/cloud.cfg.d/90-wstuned-vmtest.cfg" <<'CFG'
+datasource_list: [ NoCloud ]
+network: { config: disabled }
+preserve_hostname: true
+locale: C.UTF-8
+CFG
+        rm -f "$r/etc/cloud/cloud-init.disabled"
+        for b in image-bake image-capture image-user-data image-user-data-runcmd; do
+                readme_block "$b" >"$r$GUEST_LIB/readme/$b"
+                [ -s "$r$GUEST_LIB/readme/$b" ] || die "README.md has no block <!-- system-test: $b -->"
+        done
+        cp "$VM_SRC/guest/wstuned-vmtest-before.service" "$r/etc/systemd/system/"
+        mkdir -p "$r/etc/systemd/system/multi-user.target.wants"
+        ln -sf /etc/systemd/system/wstuned-vmtest-before.service "$r/etc/systemd/system/multi-user.target.wants/"
+}
+
 t=$EPOCHREALTIME
 rm -rf "$RUN"
 mkdir -p "$RUN/root" "$RUN/out"
 R=$RUN/root
 tar -C "$R" -xf "$IMG/rootfs.tar" || die "could not unpack $IMG/rootfs.tar"
-cp "$DEB" "$R/var/tmp/wstuned.deb"
-if ! in_chroot "$R" "dpkg -i /var/tmp/wstuned.deb" >"$RUN/dpkg.log" 2>&1; then
-        cat "$RUN/dpkg.log"
-        die "dpkg -i $(basename "$DEB") in the image failed"
+if [ "$VM_IMAGE" = plain ]; then
+        cp "$DEB" "$R/var/tmp/wstuned.deb"
+        if ! in_chroot "$R" "dpkg -i /var/tmp/wstuned.deb" >"$RUN/dpkg.log" 2>&1; then
+                cat "$RUN/dpkg.log"
+                die "dpkg -i $(basename "$DEB") in the image failed"
+        fi
+        rm -f "$R/var/tmp/wstuned.deb"
+else
+        # The cloud image: the package is installed by the README's bake commands in the first boot
+        # (the build VM), from /var/tmp/bake.
+        mkdir -p "$R/var/tmp/bake"
+        cp "$DEB" "$R/var/tmp/bake/"
+        cloud_guest_setup "$R"
 fi
-rm -f "$R/var/tmp/wstuned.deb"
 mkdir -p "$R$GUEST_LIB/scenarios" "$R/etc/wstuned/profiles"
-cp "$WSTUNED_SOURCE/tests/integration/assert.sh" "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/driver.sh" "$TCP_HOLD" \
+cp "$WSTUNED_SOURCE/tests/integration/assert.sh" "$VM_SRC/guest/lib.sh" "$VM_SRC/guest/driver.sh" \
+        "$VM_SRC/guest/record-before.sh" "$TCP_HOLD" \
         "$R$GUEST_LIB/"
 for f in "${SCENARIOS[@]}"; do cp "$f" "$R$GUEST_LIB/scenarios/"; done
 cp "$VM_SRC"/profiles/*.json "$R/etc/wstuned/profiles/"
